@@ -1,0 +1,294 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/org"
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/policies"
+	"github.com/smecrm/crm/tenants"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Cookie and header names.
+const (
+	SessionCookie = "crm_session"
+	CSRFHeader    = "X-CSRF-Token"
+	tokenPrefix   = "crm_"
+)
+
+// SessionTTL is how long a web session lasts.
+const SessionTTL = 14 * 24 * time.Hour
+
+// Auth authenticates requests and manages sessions and tokens.
+type Auth struct {
+	DB      *store.DB
+	Tenants tenants.Repo
+	Authz   *policies.Authorizer
+	// SecureCookies marks cookies Secure (when the base URL is https).
+	SecureCookies bool
+	Now           func() time.Time
+}
+
+func (a *Auth) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// principal is what authentication found.
+type principal struct {
+	tenant  *tenants.Tenant
+	user    org.User
+	session *Session
+	via     string
+}
+
+// Authenticate is the guard for signed-in routes: it resolves the session cookie or bearer
+// token into the tenant, user and locale of the request context, and checks CSRF for unsafe
+// methods on cookie sessions.
+func (a *Auth) Authenticate(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	var p *principal
+	var err error
+	if h := c.Get(fiber.HeaderAuthorization); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return problem.New(problem.Unauthenticated, "bad_token")
+		}
+		p, err = a.byToken(ctx, strings.TrimSpace(tok))
+	} else if ck := c.Cookies(SessionCookie); ck != "" {
+		p, err = a.bySession(ctx, ck)
+		if err == nil && unsafeMethod(c.Method()) {
+			if subtle.ConstantTimeCompare([]byte(c.Get(CSRFHeader)), []byte(p.session.CSRFToken)) != 1 {
+				return problem.New(problem.Forbidden, "csrf")
+			}
+		}
+	} else {
+		return problem.New(problem.Unauthenticated, "unauthenticated")
+	}
+	if err != nil {
+		return err
+	}
+	if !p.tenant.CanSignIn() {
+		return problem.New(problem.TenantSuspended, "tenant_locked")
+	}
+	c.SetUserContext(a.contextFor(ctx, c, p))
+	c.Locals("tenant_id", p.tenant.ID.String())
+	c.Locals("user_id", p.user.ID.String())
+	if p.session != nil {
+		c.Locals("session", p.session)
+	}
+	return c.Next()
+}
+
+func (a *Auth) contextFor(ctx context.Context, c *fiber.Ctx, p *principal) context.Context {
+	info := p.tenant.Info()
+	ctx = tenantctx.WithInfo(ctx, info)
+	actor := tenantctx.Actor{UserID: p.user.ID, Via: p.via}
+	if p.user.DepartmentID != nil {
+		actor.DepartmentID = *p.user.DepartmentID
+	}
+	ctx = tenantctx.WithActor(ctx, actor)
+	return tenantctx.WithLocale(ctx, ResolveLocale(p.user.Locale, c.Get(fiber.HeaderAcceptLanguage), info.Locale))
+}
+
+// ResolveLocale picks the user's setting, else the browser's Accept-Language, else the tenant's.
+func ResolveLocale(user, acceptLanguage, tenant string) string {
+	if problem.IsLocale(user) {
+		return user
+	}
+	if l, ok := problem.MatchLocale(acceptLanguage); ok {
+		return l
+	}
+	if problem.IsLocale(tenant) {
+		return tenant
+	}
+	return "zh-CN"
+}
+
+func unsafeMethod(m string) bool {
+	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
+}
+
+// Writable is the guard that refuses writes for a suspended or cancelled tenant.
+func (a *Auth) Writable(c *fiber.Ctx) error {
+	if info, ok := tenantctx.InfoFrom(c.UserContext()); ok && !tenants.WritableStatus(info.Status) {
+		return problem.New(problem.TenantSuspended, "tenant_suspended")
+	}
+	return c.Next()
+}
+
+// Authorize is the permission guard: the route's declared object and action.
+func (a *Auth) Authorize(c *fiber.Ctx, obj, act string) error {
+	return a.Authz.Require(c.UserContext(), obj, act)
+}
+
+func splitCredential(raw string, sep byte) (uuid.UUID, string, bool) {
+	i := strings.IndexByte(raw, sep)
+	if i <= 0 {
+		return uuid.Nil, "", false
+	}
+	tid, err := uuid.Parse(raw[:i])
+	if err != nil {
+		return uuid.Nil, "", false
+	}
+	return tid, raw[i+1:], true
+}
+
+func (a *Auth) bySession(ctx context.Context, cookie string) (*principal, error) {
+	tid, secret, ok := splitCredential(cookie, '.')
+	if !ok {
+		return nil, problem.New(problem.Unauthenticated, "unauthenticated")
+	}
+	p := &principal{via: "session", session: &Session{}}
+	err := a.load(ctx, tid, p, func(tx *gorm.DB) (uuid.UUID, error) {
+		err := tx.Take(p.session, "token_hash = ?", HashToken(secret)).Error
+		if err != nil || !p.session.ExpiresAt.After(a.now()) {
+			return uuid.Nil, problem.New(problem.Unauthenticated, "unauthenticated")
+		}
+		return p.session.UserID, nil
+	})
+	return p, err
+}
+
+// tokenString builds an API token: the tenant (so the lookup can be tenant-scoped) and a secret.
+func tokenString(tid uuid.UUID, secret string) string {
+	return tokenPrefix + hex.EncodeToString(tid[:]) + "_" + secret
+}
+
+func (a *Auth) byToken(ctx context.Context, raw string) (*principal, error) {
+	bad := problem.New(problem.Unauthenticated, "bad_token")
+	rest, ok := strings.CutPrefix(raw, tokenPrefix)
+	if !ok || len(rest) < 34 || rest[32] != '_' {
+		return nil, bad
+	}
+	b, err := hex.DecodeString(rest[:32])
+	if err != nil {
+		return nil, bad
+	}
+	tid, _ := uuid.FromBytes(b)
+	p := &principal{via: "token"}
+	var tok APIToken
+	now := a.now()
+	err = a.load(ctx, tid, p, func(tx *gorm.DB) (uuid.UUID, error) {
+		if err := tx.Take(&tok, "token_hash = ?", HashToken(raw)).Error; err != nil {
+			return uuid.Nil, bad
+		}
+		if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !tok.ExpiresAt.After(now)) {
+			return uuid.Nil, bad
+		}
+		return tok.UserID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Record use at most every few minutes: a write per request would cost more than the read.
+	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) > 5*time.Minute {
+		tctx := tenantctx.WithTenant(ctx, tid)
+		_ = a.DB.Tx(tctx, func(tx *gorm.DB) error {
+			return tx.Model(&tok).Update("last_used_at", now).Error
+		})
+	}
+	return p, nil
+}
+
+// load resolves the tenant, then (in its scope) the credential's user, who must be active.
+func (a *Auth) load(ctx context.Context, tid uuid.UUID, p *principal, find func(tx *gorm.DB) (uuid.UUID, error)) error {
+	t, err := a.Tenants.FindByID(ctx, tid)
+	if err != nil {
+		if problem.Is(err, problem.NotFound) {
+			return problem.New(problem.Unauthenticated, "unauthenticated")
+		}
+		return err
+	}
+	p.tenant = t
+	return a.DB.Read(tenantctx.WithTenant(ctx, tid), func(tx *gorm.DB) error {
+		uid, err := find(tx)
+		if err != nil {
+			return err
+		}
+		p.user, err = org.FindUser(tx, uid)
+		if err != nil || p.user.Status != org.UserActive {
+			return problem.New(problem.Unauthenticated, "unauthenticated")
+		}
+		return nil
+	})
+}
+
+// StartSession creates a session for a user and sets its cookie; it returns the CSRF token.
+func (a *Auth) StartSession(c *fiber.Ctx, tenantID, userID uuid.UUID) (string, error) {
+	secret := NewSecret(32)
+	now := a.now()
+	s := Session{ID: uuid.Must(uuid.NewV7()), UserID: userID, TokenHash: HashToken(secret),
+		CSRFToken: NewSecret(24), ExpiresAt: now.Add(SessionTTL), CreatedAt: now}
+	ctx := tenantctx.WithTenant(c.UserContext(), tenantID)
+	if err := a.DB.Tx(ctx, func(tx *gorm.DB) error { return tx.Create(&s).Error }); err != nil {
+		return "", err
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: tenantID.String() + "." + secret, Path: "/",
+		Expires: s.ExpiresAt, HTTPOnly: true, Secure: a.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
+	return s.CSRFToken, nil
+}
+
+// EndUserSessions deletes a user's sessions and revokes their tokens (run when a user is
+// disabled, inside that transaction).
+func EndUserSessions(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
+	if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", time.Now().UTC()).Error
+}
+
+var errBadLogin = problem.New(problem.Unauthenticated, "bad_credentials")
+
+// Login checks a tenant user's credentials. Every failure reads the same, whichever part was
+// wrong, so accounts cannot be probed.
+func (a *Auth) Login(ctx context.Context, slug, email, password string) (*tenants.Tenant, org.User, error) {
+	t, err := a.Tenants.FindBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
+	if err != nil {
+		CheckPasswordOrDummy("", password)
+		if problem.Is(err, problem.NotFound) {
+			return nil, org.User{}, errBadLogin
+		}
+		return nil, org.User{}, err
+	}
+	var u org.User
+	err = a.DB.Read(tenantctx.WithTenant(ctx, t.ID), func(tx *gorm.DB) error {
+		var err error
+		u, err = org.FindUserByEmail(tx, email)
+		return err
+	})
+	if err != nil && !problem.Is(err, problem.NotFound) {
+		return nil, u, err
+	}
+	if !CheckPasswordOrDummy(u.PasswordHash, password) || u.Status != org.UserActive {
+		return nil, u, errBadLogin
+	}
+	if !t.CanSignIn() {
+		return nil, u, problem.New(problem.TenantSuspended, "tenant_locked")
+	}
+	return t, u, nil
+}
+
+// Logout ends the request's session, if it has one.
+func (a *Auth) Logout(c *fiber.Ctx) error {
+	if s, ok := c.Locals("session").(*Session); ok {
+		if err := a.DB.Tx(c.UserContext(), func(tx *gorm.DB) error { return tx.Delete(s).Error }); err != nil {
+			return err
+		}
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), HTTPOnly: true,
+		Secure: a.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
+	return nil
+}

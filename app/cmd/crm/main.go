@@ -1,0 +1,107 @@
+// Command crm is the one binary of the product: crm serve | migrate | admin … | version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/server"
+	"github.com/smecrm/crm/app/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "crm:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
+	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd())
+	return root
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Run: func(cmd *cobra.Command, _ []string) {
+		fmt.Fprintln(cmd.OutOrStdout(), server.Version)
+	}}
+}
+
+func migrateCmd() *cobra.Command {
+	return &cobra.Command{Use: "migrate", Short: "Bring the database schema up to date", RunE: func(cmd *cobra.Command, _ []string) error {
+		cfg := config.FromEnv()
+		return store.Migrate(cmd.Context(), cfg.MigrateDatabaseURL, cfg.DatabaseURL, cfg.Logger())
+	}}
+}
+
+// openApp migrates and opens the database as the app role.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
+	if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log); err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(cfg.DatabaseURL, "postgres") && cfg.MigrateDatabaseURL == cfg.DatabaseURL {
+		log.Warn("CRM_DATABASE_URL is also the migration role: the app then owns its tables; set CRM_MIGRATE_DATABASE_URL to a separate owner role in production")
+	}
+	return store.Open(ctx, cfg.DatabaseURL, store.Options{Log: log})
+}
+
+func serveCmd() *cobra.Command {
+	return &cobra.Command{Use: "serve", Short: "Run the HTTP server", RunE: func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		cfg := config.FromEnv()
+		log := cfg.Logger()
+		slog.SetDefault(log)
+		if err := cfg.EnsureSecretKey(log); err != nil {
+			return err
+		}
+		db, err := openApp(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		srv, err := server.New(cfg, db, log, server.Options{})
+		if err != nil {
+			return err
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.App.Listen(cfg.Addr) }()
+		fmt.Fprintf(cmd.OutOrStdout(), "CRM is running at %s (database: %s)\n", displayURL(cfg), db.Dialect)
+		select {
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		log.Info("shutting down")
+		shCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := srv.App.ShutdownWithContext(shCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}}
+}
+
+// displayURL is the base URL, or the listen address on localhost when the base is the default.
+func displayURL(cfg config.Config) string {
+	if os.Getenv("CRM_BASE_URL") != "" {
+		return cfg.BaseURL
+	}
+	addr := cfg.Addr
+	if strings.HasPrefix(addr, ":") {
+		addr = "localhost" + addr
+	}
+	return "http://" + addr
+}

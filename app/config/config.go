@@ -1,0 +1,109 @@
+// Package config reads the CRM_* environment variables. Every variable has a safe default so
+// that `crm serve` runs with none set; README.md documents them all.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the process configuration.
+type Config struct {
+	Addr               string
+	DatabaseURL        string
+	MigrateDatabaseURL string
+	SecretKey          string
+	BaseURL            string
+	PluginDir          string
+	SMTPURL            string
+	StripeSecretKey    string
+	StripeWebhookKey   string
+	StripeAPIBase      string
+	LogLevel           string
+	LogFormat          string
+}
+
+// FromEnv reads the configuration from the environment.
+func FromEnv() Config {
+	c := Config{
+		Addr:             env("CRM_ADDR", ":8080"),
+		DatabaseURL:      env("CRM_DATABASE_URL", "sqlite://./data/crm.db"),
+		SecretKey:        os.Getenv("CRM_SECRET_KEY"),
+		BaseURL:          strings.TrimRight(env("CRM_BASE_URL", "http://localhost:8080"), "/"),
+		PluginDir:        env("CRM_PLUGIN_DIR", "./data/plugins"),
+		SMTPURL:          os.Getenv("CRM_SMTP_URL"),
+		StripeSecretKey:  os.Getenv("CRM_STRIPE_SECRET_KEY"),
+		StripeWebhookKey: os.Getenv("CRM_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIBase:    os.Getenv("CRM_STRIPE_API_BASE"),
+		LogLevel:         env("CRM_LOG_LEVEL", "info"),
+		LogFormat:        env("CRM_LOG_FORMAT", "json"),
+	}
+	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	return c
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// DataDir is the folder of the SQLite file (or ./data on PostgreSQL), where a generated secret
+// key is kept.
+func (c Config) DataDir() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite://"); ok {
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		return filepath.Dir(p)
+	}
+	return "./data"
+}
+
+// EnsureSecretKey fills SecretKey: from CRM_SECRET_KEY, else from data/secret.key, else a new
+// random key written there (with a warning, since losing it signs everyone out).
+func (c *Config) EnsureSecretKey(log *slog.Logger) error {
+	if c.SecretKey != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir(), "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.SecretKey = strings.TrimSpace(string(b))
+		return nil
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return err
+	}
+	c.SecretKey = hex.EncodeToString(buf)
+	if err := os.MkdirAll(c.DataDir(), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(c.SecretKey+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	log.Warn("CRM_SECRET_KEY is not set; generated one", "path", path)
+	return nil
+}
+
+// Logger builds the process logger from CRM_LOG_LEVEL and CRM_LOG_FORMAT.
+func (c Config) Logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}

@@ -1,0 +1,159 @@
+package problem
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// Locales the product speaks. zh-CN is the default.
+var Locales = []string{"zh-CN", "zh-TW", "en"}
+
+var matcher = language.NewMatcher([]language.Tag{
+	language.SimplifiedChinese, language.TraditionalChinese, language.English,
+})
+
+// MatchLocale picks the best supported locale for an Accept-Language header or a locale
+// setting; ok is false when nothing in it matched (callers then fall back to the tenant's).
+func MatchLocale(header string) (locale string, ok bool) {
+	if strings.TrimSpace(header) == "" {
+		return "zh-CN", false
+	}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(tags) == 0 {
+		return "zh-CN", false
+	}
+	_, idx, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return "zh-CN", false
+	}
+	return Locales[idx], true
+}
+
+// IsLocale reports whether l is one of Locales exactly.
+func IsLocale(l string) bool {
+	for _, x := range Locales {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+type msg struct{ zhCN, zhTW, en string }
+
+func (m msg) in(locale string) string {
+	switch locale {
+	case "en":
+		return m.en
+	case "zh-TW":
+		return m.zhTW
+	default:
+		return m.zhCN
+	}
+}
+
+// catalog holds every user-facing message. Keys are stable; verbs are filled from Args.
+var catalog = map[string]msg{
+	// titles, one per code
+	"title.validation_failed":      {"输入有误", "輸入有誤", "Invalid input"},
+	"title.unauthenticated":        {"未登录", "未登入", "Not signed in"},
+	"title.forbidden":              {"无权操作", "無權操作", "Forbidden"},
+	"title.not_found":              {"未找到", "找不到", "Not found"},
+	"title.conflict":               {"冲突", "衝突", "Conflict"},
+	"title.limit_reached":          {"已达上限", "已達上限", "Limit reached"},
+	"title.rate_limited":           {"请求过于频繁", "請求過於頻繁", "Too many requests"},
+	"title.tenant_suspended":       {"账户已停用", "帳戶已停用", "Account suspended"},
+	"title.bad_request":            {"请求无效", "請求無效", "Bad request"},
+	"title.payload_too_large":      {"请求内容过大", "請求內容過大", "Payload too large"},
+	"title.unsupported_media_type": {"不支持的内容类型", "不支援的內容類型", "Unsupported media type"},
+	"title.unavailable":            {"服务暂不可用", "服務暫不可用", "Service unavailable"},
+	"title.internal":               {"服务器内部错误", "伺服器內部錯誤", "Internal error"},
+
+	// details
+	"validation_failed":    {"请检查标出的字段。", "請檢查標出的欄位。", "Please check the fields marked."},
+	"not_found":            {"%s不存在。", "%s不存在。", "The %s does not exist."},
+	"route_not_found":      {"没有这个接口。", "沒有這個介面。", "There is no such endpoint."},
+	"method_not_allowed":   {"此接口不支持该方法。", "此介面不支援該方法。", "This endpoint does not support that method."},
+	"unauthenticated":      {"请先登录。", "請先登入。", "Please sign in."},
+	"bad_credentials":      {"企业、邮箱或密码不正确。", "企業、信箱或密碼不正確。", "Company, email or password is incorrect."},
+	"bad_token":            {"访问令牌无效或已过期。", "存取權杖無效或已過期。", "The API token is invalid or has expired."},
+	"csrf":                 {"缺少或错误的 CSRF 令牌。", "缺少或錯誤的 CSRF 權杖。", "Missing or wrong CSRF token."},
+	"forbidden":            {"您的角色不允许此操作（%s：%s）。", "您的角色不允許此操作（%s：%s）。", "Your role does not allow this (%s: %s)."},
+	"owner_only":           {"只有企业管理员可以这样做。", "只有企業管理員可以這樣做。", "Only the company owner can do this."},
+	"tenant_suspended":     {"企业账户已停用，暂时不能修改数据。", "企業帳戶已停用，暫時不能修改資料。", "The company account is suspended; changes are not allowed."},
+	"tenant_locked":        {"企业账户已停用。", "企業帳戶已停用。", "The company account is suspended."},
+	"rate_limited":         {"尝试次数过多，请稍后再试。", "嘗試次數過多，請稍後再試。", "Too many attempts; please try again later."},
+	"bad_json":             {"请求体不是有效的 JSON。", "請求內容不是有效的 JSON。", "The request body is not valid JSON."},
+	"bad_query":            {"查询参数无效。", "查詢參數無效。", "The query parameters are invalid."},
+	"too_large":            {"请求内容超过上限。", "請求內容超過上限。", "The request body is too large."},
+	"unsupported_media":    {"请求体须为 application/json。", "請求內容須為 application/json。", "The request body must be application/json."},
+	"internal":             {"服务器出错了，我们已记录。", "伺服器出錯了，我們已記錄。", "Something went wrong on our side; it has been logged."},
+	"unavailable":          {"服务暂时不可用。", "服務暫時不可用。", "The service is temporarily unavailable."},
+	"slug_taken":           {"该企业标识已被使用。", "該企業識別碼已被使用。", "That company slug is already taken."},
+	"email_taken":          {"该邮箱已被使用。", "該信箱已被使用。", "That email is already in use."},
+	"version_conflict":     {"记录已被他人修改，请刷新后重试。", "紀錄已被他人修改，請重新整理後再試。", "The record was changed by someone else; reload and try again."},
+	"department_not_empty": {"部门下还有子部门或员工。", "部門下還有子部門或員工。", "The department still has sub-departments or staff."},
+	"department_cycle":     {"上级部门不能是自己或下级部门。", "上級部門不能是自己或下級部門。", "A department cannot sit under itself or its own sub-department."},
+	"manager_cycle":        {"直属上级不能是自己或下属。", "直屬上級不能是自己或下屬。", "A manager cannot be the user or one of their subordinates."},
+	"last_owner":           {"企业至少要保留一位管理员。", "企業至少要保留一位管理員。", "The company must keep at least one owner."},
+	"owner_role_fixed":     {"管理员角色不能修改。", "管理員角色不能修改。", "The owner role cannot be changed."},
+	"role_in_use":          {"仍有用户使用该角色。", "仍有使用者使用該角色。", "Users still have this role."},
+	"already_revoked":      {"令牌已撤销。", "權杖已撤銷。", "The token is already revoked."},
+	"conflict_duplicate":   {"记录已存在。", "紀錄已存在。", "The record already exists."},
+	"transition":           {"不能从“%s”变为“%s”。", "不能從「%s」變為「%s」。", "Cannot go from %s to %s."},
+
+	// field messages
+	"field.required":       {"必填。", "必填。", "Required."},
+	"field.invalid_format": {"格式不正确。", "格式不正確。", "Invalid format."},
+	"field.too_long":       {"不能超过 %v 个字符。", "不能超過 %v 個字元。", "At most %v characters."},
+	"field.too_short":      {"至少 %v 个字符。", "至少 %v 個字元。", "At least %v characters."},
+	"field.out_of_range":   {"超出允许范围。", "超出允許範圍。", "Out of the allowed range."},
+	"field.invalid_choice": {"必须是以下之一：%v。", "必須是以下之一：%v。", "Must be one of: %v."},
+	"field.unknown_field":  {"不认识的字段。", "不認識的欄位。", "Unknown field."},
+	"field.invalid_type":   {"类型不正确，应为 %v。", "類型不正確，應為 %v。", "Wrong type; expected %v."},
+	"field.not_found":      {"引用的记录不存在。", "引用的紀錄不存在。", "The referenced record does not exist."},
+	"field.slug":           {"只能包含小写字母、数字和连字符，3–40 个字符。", "只能包含小寫字母、數字和連字號，3–40 個字元。", "Lowercase letters, digits and hyphens only, 3–40 characters."},
+	"field.weak_password":  {"密码至少 10 个字符。", "密碼至少 10 個字元。", "Passwords need at least 10 characters."},
+	"field.tiers_order":    {"审批档位的金额必须递增，且最后一档不设上限。", "審批檔位的金額必須遞增，且最後一檔不設上限。", "Approval tier amounts must increase, and the last tier has no upper bound."},
+	"field.unknown_role":   {"没有这个角色：%v。", "沒有這個角色：%v。", "No such role: %v."},
+	"field.unknown_perm":   {"没有这个权限：%v。", "沒有這個權限：%v。", "No such permission: %v."},
+	"field.invalid":        {"无效。", "無效。", "Invalid."},
+	"field.amount":         {"须为不小于 0 的金额。", "須為不小於 0 的金額。", "Must be an amount of 0 or more."},
+	"field.time_zone":      {"未知的时区。", "未知的時區。", "Unknown time zone."},
+
+	// entities, used in not_found
+	"entity.user":       {"用户", "使用者", "user"},
+	"entity.department": {"部门", "部門", "department"},
+	"entity.role":       {"角色", "角色", "role"},
+	"entity.tenant":     {"企业", "企業", "tenant"},
+	"entity.api_token":  {"访问令牌", "存取權杖", "API token"},
+	"entity.record":     {"记录", "紀錄", "record"},
+}
+
+// Message renders a catalog key in locale. Args that are themselves catalog keys of the form
+// "entity.x" are translated too, so NotFoundf("entity.user") reads naturally.
+func Message(locale, key string, args ...any) string {
+	m, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	tr := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			if em, ok := catalog[s]; ok && strings.HasPrefix(s, "entity.") {
+				tr[i] = em.in(locale)
+				continue
+			}
+		}
+		tr[i] = a
+	}
+	if len(tr) == 0 {
+		return m.in(locale)
+	}
+	return fmt.Sprintf(m.in(locale), tr...)
+}
+
+// HasMessage reports whether key is in the catalog (tests check that every key used exists).
+func HasMessage(key string) bool { _, ok := catalog[key]; return ok }

@@ -1,0 +1,161 @@
+// Package server assembles the HTTP application: the middleware chain, the guards, every
+// business package's routes, the OpenAPI document, health and metrics.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/auth"
+	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/org"
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/policies"
+	"github.com/smecrm/crm/tenants"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Version is the build's version, set by the linker.
+var Version = "dev"
+
+// Server is the assembled application.
+type Server struct {
+	App      *fiber.App
+	Router   *api.Router
+	DB       *store.DB
+	Auth     *auth.Auth
+	Authz    *policies.Authorizer
+	Tenants  *tenants.Service
+	Platform *tenants.Platform
+	Org      *org.Service
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+}
+
+// Options tune New.
+type Options struct {
+	// LoginRateLimit is the number of login attempts per minute per client address (default 20).
+	LoginRateLimit int
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// New builds the server on an open, migrated database.
+func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Server, error) {
+	authz, err := policies.NewAuthorizer(db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{DB: db, Log: log, Authz: authz, Registry: prometheus.NewRegistry()}
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newHTTPMetrics(s.Registry)
+
+	s.App = fiber.New(fiber.Config{
+		AppName:               "crm",
+		ErrorHandler:          api.ErrorHandler(log),
+		BodyLimit:             32 << 20, // JSON routes cap themselves lower (api.Op.BodyLimit)
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ProxyHeader:           "",
+		JSONEncoder:           json.Marshal,
+		JSONDecoder:           json.Unmarshal,
+	})
+	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		log.Error("panic", "panic", e, "path", c.Path())
+	}}))
+	s.App.Use(requestid.New(requestid.Config{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
+	s.App.Use(localeFromHeader)
+	s.App.Use(accessLog(log, metrics))
+
+	limit := opt.LoginRateLimit
+	if limit == 0 {
+		limit = 20
+	}
+	loginLimiter := limiter.New(limiter.Config{Max: limit, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() + "|" + c.Path() },
+		LimitReached: func(c *fiber.Ctx) error { return problem.New(problem.RateLimited, "rate_limited") }})
+	s.App.Post("/api/v1/auth/login", loginLimiter)
+	s.App.Post("/platform/v1/auth/login", loginLimiter)
+	s.App.Post("/api/v1/signup", loginLimiter)
+
+	s.Auth = &auth.Auth{DB: db, Tenants: tenants.Repo{DB: db}, Authz: authz, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), Now: opt.Now}
+	s.Org = &org.Service{DB: db, Authz: authz, HashPassword: auth.HashPassword, OnDeactivate: auth.EndUserSessions, Now: opt.Now}
+	s.Tenants = &tenants.Service{DB: db, Org: s.Org, Now: opt.Now}
+	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
+		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
+
+	root := api.NewRouter(s.App, "CRM API", Version)
+	root.SetGuards(api.Guards{
+		Authenticate:         s.Auth.Authenticate,
+		Writable:             s.Auth.Writable,
+		Authorize:            func(c *fiber.Ctx, p api.Perm) error { return s.Auth.Authorize(c, p.Object, p.Action) },
+		AuthenticatePlatform: s.Platform.Authenticate,
+	})
+	s.Router = root
+
+	root.Group("").Routes(s.health)
+	v1 := root.Group("/api/v1")
+	tenants.SignupAPI{S: s.Tenants, StartSession: s.Auth.StartSession}.Routes(v1)
+	s.Auth.Routes(v1)
+	org.API{S: s.Org}.Routes(v1)
+	policies.RoleAPI{A: authz}.Routes(v1)
+	s.Tenants.Routes(v1)
+	audit.API{DB: db}.Routes(v1)
+	s.Platform.Routes(root.Group("/platform/v1"))
+
+	spec, err := root.OpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	api.Handle(v1, api.Op{Method: "GET", Path: "/openapi.json", ID: "openapi", Summary: "This document", Tag: "meta", Access: api.Public},
+		func(c *fiber.Ctx, _ *struct{}) (*json.RawMessage, error) {
+			raw := json.RawMessage(spec)
+			return &raw, nil
+		})
+	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	return s, nil
+}
+
+type healthOut struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) health(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/healthz", ID: "healthz", Summary: "Liveness", Tag: "meta", Access: api.Public},
+		func(c *fiber.Ctx, _ *struct{}) (*healthOut, error) { return &healthOut{Status: "ok"}, nil })
+	api.Handle(r, api.Op{Method: "GET", Path: "/readyz", ID: "readyz", Summary: "Readiness: the database answers", Tag: "meta", Access: api.Public},
+		func(c *fiber.Ctx, _ *struct{}) (*healthOut, error) {
+			ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+			defer cancel()
+			if err := s.DB.Ping(ctx); err != nil {
+				return nil, &problem.Error{Code: problem.Unavailable, Key: "unavailable", Cause: err}
+			}
+			return &healthOut{Status: "ready"}, nil
+		})
+}
+
+// localeFromHeader sets the answer language from Accept-Language until authentication knows
+// the user's and tenant's preferences.
+func localeFromHeader(c *fiber.Ctx) error {
+	l, _ := problem.MatchLocale(c.Get(fiber.HeaderAcceptLanguage))
+	c.SetUserContext(tenantctx.WithLocale(c.UserContext(), l))
+	return c.Next()
+}

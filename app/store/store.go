@@ -1,0 +1,197 @@
+// Package store opens the database (embedded SQLite or PostgreSQL), runs migrations, and
+// confines every statement on a tenant-owned model to the tenant in the context.
+//
+// Isolation is structural: the GORM callbacks in tenantscope.go add tenant_id to every query,
+// update and delete and set it on every create; a statement on a tenant-owned model with no
+// tenant in the context fails. On PostgreSQL each transaction also sets app.tenant_id, which
+// the row-level-security policies check a second time.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the application's database handle.
+type DB struct {
+	gdb     *gorm.DB
+	sqlDB   *sql.DB
+	Dialect string
+	// URL is the connection URL the handle was opened with (without secrets in logs).
+	URL string
+}
+
+// Options tune Open.
+type Options struct {
+	// Log receives slow-query warnings; nil keeps GORM quiet.
+	Log *slog.Logger
+	// MaxOpenConns caps the pool; 0 picks a default per dialect.
+	MaxOpenConns int
+}
+
+// Open connects to rawURL: sqlite://PATH (the folder is created) or postgres://….
+func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:                                   logger.Discard,
+		TranslateError:                           true,
+		SkipDefaultTransaction:                   true, // services own their transactions
+		DisableForeignKeyConstraintWhenMigrating: true,
+		NowFunc:                                  func() time.Time { return time.Now().UTC() },
+	}
+	if opt.Log != nil {
+		cfg.Logger = logger.NewSlogLogger(opt.Log, logger.Config{SlowThreshold: 200 * time.Millisecond, IgnoreRecordNotFoundError: true, LogLevel: logger.Warn})
+	}
+	db := &DB{URL: rawURL}
+	var dial gorm.Dialector
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		path := strings.TrimPrefix(rawURL, "sqlite://")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// WAL lets readers run beside the one writer; immediate transactions take the write
+		// lock up front, so concurrent writers queue on busy_timeout instead of failing.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		dial = sqlite.Open(dsn)
+		db.Dialect = SQLite
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		dial = postgres.New(postgres.Config{DSN: rawURL})
+		db.Dialect = Postgres
+	default:
+		return nil, fmt.Errorf("CRM_DATABASE_URL must start with sqlite:// or postgres://, got %q", redact(rawURL))
+	}
+	gdb, err := gorm.Open(dial, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redact(rawURL), err)
+	}
+	if err := registerTenantScope(gdb); err != nil {
+		return nil, err
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	max := opt.MaxOpenConns
+	if max == 0 {
+		max = 16
+	}
+	sqlDB.SetMaxOpenConns(max)
+	sqlDB.SetMaxIdleConns(max)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect %s: %w", redact(rawURL), err)
+	}
+	db.gdb, db.sqlDB = gdb, sqlDB
+	return db, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sqlDB.Close() }
+
+// SQL is the underlying pool (migrations, readiness checks, tests).
+func (db *DB) SQL() *sql.DB { return db.sqlDB }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sqlDB.PingContext(ctx) }
+
+// Tx runs fn in a transaction. When ctx carries a tenant, the transaction is that tenant's:
+// tenant-owned statements are scoped to it, and on PostgreSQL app.tenant_id is set for RLS.
+// fn's error rolls everything back, so a failed request leaves nothing half-written.
+func (db *DB) Tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.tx(ctx, nil, fn)
+}
+
+// Read runs fn for reading. On PostgreSQL it is a read-only transaction (RLS needs the tenant
+// setting, which lives in a transaction); on SQLite, where there is no RLS, it runs without one.
+func (db *DB) Read(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.Dialect == SQLite {
+		return translate(fn(db.gdb.WithContext(ctx)))
+	}
+	return db.tx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) tx(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
+	err := db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tid, ok := tenantctx.TenantID(ctx); ok && db.Dialect == Postgres {
+			if err := tx.Exec("SELECT set_config('app.tenant_id', ?, true)", tid.String()).Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	}, opts)
+	return translate(err)
+}
+
+// Gorm returns the handle for platform tables and tests. Statements on tenant-owned models
+// still need a tenant in their context.
+func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gdb.WithContext(ctx) }
+
+// translate turns database errors that mean something to the user into problem errors.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return problem.NotFoundf("entity.record")
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &problem.Error{Code: problem.Conflict, Key: "conflict_duplicate", Cause: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &problem.Error{Code: problem.Unavailable, Key: "unavailable", Cause: err}
+	}
+	return err
+}
+
+// IsDuplicate reports whether err is a unique-constraint violation.
+func IsDuplicate(err error) bool {
+	var pe *problem.Error
+	if errors.As(err, &pe) && pe.Key == "conflict_duplicate" {
+		return true
+	}
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// redact hides a password in a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

@@ -1,0 +1,128 @@
+package tenants
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/policies"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// SettingsView is GET /settings.
+type SettingsView struct {
+	Settings
+	Version int64 `json:"version"`
+}
+
+// Settings returns the context tenant's settings.
+func (s *Service) Settings(ctx context.Context) (SettingsView, error) {
+	tid, _ := tenantctx.TenantID(ctx)
+	t, err := Repo{DB: s.DB}.FindByID(ctx, tid)
+	if err != nil {
+		return SettingsView{}, err
+	}
+	return SettingsView{Settings: t.Settings.Data(), Version: t.Version}, nil
+}
+
+// UpdateSettings merges patch over the current settings, validates the result and saves it.
+// Fails with validation_failed (nothing saved) or conflict when version is given and stale.
+func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) error) (SettingsView, error) {
+	tid, _ := tenantctx.TenantID(ctx)
+	var out SettingsView
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		var t Tenant
+		if err := tx.Take(&t, "id = ?", tid).Error; err != nil {
+			return err
+		}
+		cur := SettingsView{Settings: t.Settings.Data(), Version: t.Version}
+		before := cur.Settings
+		if err := patch(&cur); err != nil {
+			return err
+		}
+		if cur.Version != t.Version {
+			return problem.New(problem.Conflict, "version_conflict")
+		}
+		if err := s.validateSettings(tx, &cur.Settings); err != nil {
+			return err
+		}
+		res := tx.Model(&Tenant{}).Where("id = ? AND version = ?", tid, t.Version).Updates(map[string]any{
+			"settings": datatypes.NewJSONType(cur.Settings), "version": t.Version + 1, "updated_at": s.now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return problem.New(problem.Conflict, "version_conflict")
+		}
+		out = SettingsView{Settings: cur.Settings, Version: t.Version + 1}
+		return audit.Record(ctx, tx, "update", "settings", tid.String(), before, cur.Settings)
+	})
+	return out, err
+}
+
+func (s *Service) validateSettings(tx *gorm.DB, st *Settings) error {
+	if err := api.Validate.Struct(st); err != nil {
+		return api.ValidationError(err)
+	}
+	if _, err := time.LoadLocation(st.TimeZone); err != nil || st.TimeZone == "" {
+		return problem.Field("time_zone", "invalid", "field.time_zone")
+	}
+	var roles []string
+	if err := tx.Model(&policies.Role{}).Pluck("key", &roles).Error; err != nil {
+		return err
+	}
+	return policies.ValidateTiers(st.ApprovalTiers, func(r string) bool { return policies.HasRole(roles, r) })
+}
+
+// ApproverFor answers which role must approve amount under the tenant's tiers (IAM-7).
+func (s *Service) ApproverFor(ctx context.Context, amount decimal.Decimal) (string, error) {
+	st, err := s.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
+	return policies.ApproverFor(st.ApprovalTiers, amount), nil
+}
+
+type settingsPatch struct {
+	api.Merge[SettingsView]
+}
+
+type approverQuery struct {
+	Amount string `query:"amount" json:"-" validate:"required"`
+}
+
+// ApproverOutput is GET /approvals/approver.
+type ApproverOutput struct {
+	Amount string `json:"amount"`
+	Role   string `json:"role"`
+}
+
+// Routes registers /settings and /approvals/approver.
+func (s *Service) Routes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/settings", ID: "getSettings", Summary: "Tenant settings", Tag: "settings", Perm: api.Perm{Object: "settings", Action: "read"}},
+		func(c *fiber.Ctx, _ *struct{}) (*SettingsView, error) {
+			v, err := s.Settings(c.UserContext())
+			return &v, err
+		})
+	api.Handle(r, api.Op{Method: "PATCH", Path: "/settings", ID: "updateSettings", Summary: "Change tenant settings (fields given replace, nested objects merge)", Tag: "settings", Perm: api.Perm{Object: "settings", Action: "update"}},
+		func(c *fiber.Ctx, in *settingsPatch) (*SettingsView, error) {
+			v, err := s.UpdateSettings(c.UserContext(), in.Into)
+			return &v, err
+		})
+	api.Handle(r, api.Op{Method: "GET", Path: "/approvals/approver", ID: "approverFor", Summary: "Which role must approve an amount", Tag: "settings", Access: api.SignedIn},
+		func(c *fiber.Ctx, in *approverQuery) (*ApproverOutput, error) {
+			amt, err := decimal.NewFromString(in.Amount)
+			if err != nil || amt.IsNegative() {
+				return nil, problem.Field("amount", "invalid_format", "field.amount")
+			}
+			role, err := s.ApproverFor(c.UserContext(), amt)
+			return &ApproverOutput{Amount: amt.String(), Role: role}, err
+		})
+}

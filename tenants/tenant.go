@@ -1,0 +1,160 @@
+// Package tenants runs the companies that use the product: signup, settings, lifecycle
+// (trial, active, past_due, suspended, cancelled), plans, and the platform admins who run them.
+package tenants
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/policies"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Status is a tenant's lifecycle state (TEN-4).
+type Status string
+
+const (
+	StatusTrial     Status = "trial"
+	StatusActive    Status = "active"
+	StatusPastDue   Status = "past_due"
+	StatusSuspended Status = "suspended"
+	StatusCancelled Status = "cancelled"
+)
+
+// Suspend modes: what users of a suspended tenant may still do.
+const (
+	SuspendReadOnly = "read_only"
+	SuspendLocked   = "locked"
+)
+
+// DefaultPlan is every tenant's plan while billing is off.
+const DefaultPlan = "standard"
+
+// Tenant is a company using the product. It is a platform table: not tenant-scoped itself.
+type Tenant struct {
+	ID            uuid.UUID                    `gorm:"primaryKey" json:"id"`
+	Slug          string                       `json:"slug"`
+	Name          string                       `json:"name"`
+	Status        Status                       `json:"status"`
+	SuspendMode   string                       `json:"suspend_mode,omitempty"`
+	Plan          string                       `json:"plan"`
+	TrialEndsAt   *time.Time                   `json:"trial_ends_at,omitempty"`
+	Settings      datatypes.JSONType[Settings] `json:"-"`
+	PolicyVersion int64                        `json:"-"`
+	CreatedAt     time.Time                    `json:"created_at"`
+	UpdatedAt     time.Time                    `json:"updated_at"`
+	Version       int64                        `json:"-"`
+}
+
+// Info is the request-context view of t.
+func (t *Tenant) Info() tenantctx.Info {
+	return tenantctx.Info{ID: t.ID, Slug: t.Slug, Status: string(t.Status), SuspendMode: t.SuspendMode,
+		Plan: t.Plan, Locale: t.Settings.Data().Locale, PolicyVersion: t.PolicyVersion}
+}
+
+// Writable reports whether the tenant's users may change data.
+func (t *Tenant) Writable() bool { return WritableStatus(string(t.Status)) }
+
+// WritableStatus reports whether a tenant in status may change data.
+func WritableStatus(s string) bool {
+	return s != string(StatusSuspended) && s != string(StatusCancelled)
+}
+
+// CanSignIn reports whether the tenant's users may sign in at all.
+func (t *Tenant) CanSignIn() bool {
+	switch t.Status {
+	case StatusCancelled:
+		return false
+	case StatusSuspended:
+		return t.SuspendMode != SuspendLocked
+	}
+	return true
+}
+
+// Repo reads and writes tenant rows.
+type Repo struct{ DB *store.DB }
+
+// FindByID returns a tenant; not_found when missing.
+func (r Repo) FindByID(ctx context.Context, id uuid.UUID) (*Tenant, error) {
+	var t Tenant
+	err := r.DB.Gorm(ctx).Take(&t, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.NotFoundf("entity.tenant")
+	}
+	return &t, err
+}
+
+// FindBySlug returns a tenant; not_found when missing.
+func (r Repo) FindBySlug(ctx context.Context, slug string) (*Tenant, error) {
+	var t Tenant
+	err := r.DB.Gorm(ctx).Take(&t, "slug = ?", slug).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.NotFoundf("entity.tenant")
+	}
+	return &t, err
+}
+
+// Settings are a tenant's configuration (TEN-3). Later business areas add their own fields;
+// zero values mean "the default", filled by Normalize.
+type Settings struct {
+	Locale           string            `json:"locale" validate:"omitempty,locale"`
+	TimeZone         string            `json:"time_zone"`
+	Currency         string            `json:"currency" validate:"omitempty,len=3,uppercase"`
+	ApprovalTiers    []policies.Tier   `json:"approval_tiers"`
+	Cadences         Cadences          `json:"cadences"`
+	Pool             PoolRules         `json:"pool"`
+	ComplaintSLADays int               `json:"complaint_sla_days" validate:"gte=0,lte=365"`
+	DuplicatePolicy  string            `json:"duplicate_policy" validate:"omitempty,oneof=warn block"`
+	EnabledPlugins   []string          `json:"enabled_plugins"`
+	Extra            map[string]string `json:"extra,omitempty"`
+}
+
+// Cadences are the follow-up intervals in days per tier and intent class (SAL-2).
+type Cadences struct {
+	Key       int `json:"key" validate:"gte=0,lte=365"`
+	General   int `json:"general" validate:"gte=0,lte=365"`
+	Potential int `json:"potential" validate:"gte=0,lte=365"`
+	IntentA   int `json:"intent_a" validate:"gte=0,lte=365"`
+	IntentB   int `json:"intent_b" validate:"gte=0,lte=365"`
+	IntentC   int `json:"intent_c" validate:"gte=0,lte=365"`
+}
+
+// PoolRules configure the public pool (CUS-8, EXP-2).
+type PoolRules struct {
+	Enabled          bool `json:"enabled"`
+	RecycleDaysKey   int  `json:"recycle_days_key" validate:"gte=0,lte=3650"`
+	RecycleDaysOther int  `json:"recycle_days_other" validate:"gte=0,lte=3650"`
+	WarnDaysBefore   int  `json:"warn_days_before" validate:"gte=0,lte=365"`
+	ClaimLimit       int  `json:"claim_limit" validate:"gte=0,lte=100000"`
+	ReclaimBarDays   int  `json:"reclaim_bar_days" validate:"gte=0,lte=3650"`
+	ExemptDeals      bool `json:"exempt_deals"`
+	ExemptOpenDeals  bool `json:"exempt_open_opportunities"`
+}
+
+// DefaultSettings are a new tenant's settings, from the source documents where they speak.
+func DefaultSettings(locale string) Settings {
+	if !problem.IsLocale(locale) {
+		locale = "zh-CN"
+	}
+	tz, cur := "Asia/Shanghai", "CNY"
+	if locale == "zh-TW" {
+		tz, cur = "Asia/Taipei", "TWD"
+	}
+	return Settings{
+		Locale: locale, TimeZone: tz, Currency: cur,
+		ApprovalTiers: policies.DefaultTiers(),
+		// seed 000 §4.2 and 004 第7條: key customers weekly, general monthly, A-class weekly.
+		Cadences:         Cadences{Key: 7, General: 30, Potential: 90, IntentA: 7, IntentB: 14, IntentC: 30},
+		Pool:             PoolRules{Enabled: true, RecycleDaysKey: 30, RecycleDaysOther: 15, WarnDaysBefore: 3, ClaimLimit: 50, ReclaimBarDays: 7, ExemptDeals: true, ExemptOpenDeals: true},
+		ComplaintSLADays: 6, // seed 001 第26條: closed within six days of intake
+		DuplicatePolicy:  "warn",
+		EnabledPlugins:   []string{},
+	}
+}
