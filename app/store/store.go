@@ -195,3 +195,35 @@ func redact(raw string) string {
 	}
 	return u.String()
 }
+
+// RoleWarnings reports why the connection's PostgreSQL role would weaken row-level security:
+// a superuser or BYPASSRLS role skips the policies, and a table owner is only held by them
+// because every table forces RLS. Empty on SQLite and for a proper app role.
+func (db *DB) RoleWarnings(ctx context.Context) ([]string, error) {
+	if db.Dialect != Postgres {
+		return nil, nil
+	}
+	var r struct {
+		Name      string
+		Super     bool
+		BypassRLS bool
+		Owns      int64
+	}
+	err := db.sqlDB.QueryRowContext(ctx, `SELECT current_user, rolsuper, rolbypassrls,
+		(SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)
+		FROM pg_roles WHERE rolname = current_user`).Scan(&r.Name, &r.Super, &r.BypassRLS, &r.Owns)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if r.Super {
+		out = append(out, "role "+r.Name+" is a superuser: row-level security does not apply to it")
+	}
+	if r.BypassRLS {
+		out = append(out, "role "+r.Name+" has BYPASSRLS: row-level security does not apply to it")
+	}
+	if r.Owns > 0 {
+		out = append(out, "role "+r.Name+" owns the tables; use a separate owner in CRM_MIGRATE_DATABASE_URL")
+	}
+	return out, nil
+}

@@ -52,10 +52,19 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.D
 	if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log); err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(cfg.DatabaseURL, "postgres") && cfg.MigrateDatabaseURL == cfg.DatabaseURL {
-		log.Warn("CRM_DATABASE_URL is also the migration role: the app then owns its tables; set CRM_MIGRATE_DATABASE_URL to a separate owner role in production")
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Log: log})
+	if err != nil {
+		return nil, err
 	}
-	return store.Open(ctx, cfg.DatabaseURL, store.Options{Log: log})
+	warnings, err := db.RoleWarnings(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, w := range warnings {
+		log.Warn("database role weakens tenant isolation", "problem", w)
+	}
+	return db, nil
 }
 
 func serveCmd() *cobra.Command {
