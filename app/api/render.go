@@ -18,6 +18,8 @@ type ProblemBody struct {
 	Code   problem.Code         `json:"code"`
 	Detail string               `json:"detail"`
 	Errors []problem.FieldError `json:"errors,omitempty"`
+	// Data carries extra detail for some codes (e.g. possible duplicates on a conflict).
+	Data any `json:"data,omitempty"`
 	// RequestID correlates the answer with the server's log.
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -61,6 +63,7 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 			Code:      pe.Code,
 			Detail:    problem.Message(locale, pe.Key, pe.Args...),
 			RequestID: rid,
+			Data:      pe.Data,
 		}
 		for _, f := range pe.Fields {
 			f.Message = problem.Message(locale, f.Key, f.Args...)

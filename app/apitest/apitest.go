@@ -80,7 +80,7 @@ func New(t testing.TB, dialect string) *Env {
 	db := storetest.Open(t, dialect)
 	clock := &Clock{}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	cfg := config.Config{BaseURL: "http://localhost:8080"}
+	cfg := config.Config{BaseURL: "http://localhost:8080", SecretKey: "test secret key, long enough for derivation"}
 	srv, err := server.New(cfg, db, log, server.Options{LoginRateLimit: 1 << 20, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("server: %v", err)

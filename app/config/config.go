@@ -19,6 +19,7 @@ type Config struct {
 	DatabaseURL        string
 	MigrateDatabaseURL string
 	SecretKey          string
+	EncryptionKeys     string
 	BaseURL            string
 	PluginDir          string
 	SMTPURL            string
@@ -35,6 +36,7 @@ func FromEnv() Config {
 		Addr:             env("CRM_ADDR", ":8080"),
 		DatabaseURL:      env("CRM_DATABASE_URL", "sqlite://./data/crm.db"),
 		SecretKey:        os.Getenv("CRM_SECRET_KEY"),
+		EncryptionKeys:   os.Getenv("CRM_ENCRYPTION_KEYS"),
 		BaseURL:          strings.TrimRight(env("CRM_BASE_URL", "http://localhost:8080"), "/"),
 		PluginDir:        env("CRM_PLUGIN_DIR", "./data/plugins"),
 		SMTPURL:          os.Getenv("CRM_SMTP_URL"),

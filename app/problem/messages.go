@@ -102,6 +102,9 @@ var catalog = map[string]msg{
 	"role_in_use":          {"仍有用户使用该角色。", "仍有使用者使用該角色。", "Users still have this role."},
 	"already_revoked":      {"令牌已撤销。", "權杖已撤銷。", "The token is already revoked."},
 	"conflict_duplicate":   {"记录已存在。", "紀錄已存在。", "The record already exists."},
+	"duplicate_warn":       {"可能与已有客户重复；确认仍要创建请设置 allow_duplicate。", "可能與既有客戶重複；確認仍要建立請設定 allow_duplicate。", "This may duplicate an existing customer; set allow_duplicate to create it anyway."},
+	"duplicate_block":      {"与已有客户重复，请合并而不是新建。", "與既有客戶重複，請合併而非新建。", "This duplicates an existing customer; merge instead of creating."},
+	"not_deleted":          {"该记录不在回收站中。", "該紀錄不在資源回收筒中。", "The record is not in the recycle bin."},
 	"transition":           {"不能从“%s”变为“%s”。", "不能從「%s」變為「%s」。", "Cannot go from %s to %s."},
 
 	// field messages
@@ -129,6 +132,9 @@ var catalog = map[string]msg{
 	"entity.role":       {"角色", "角色", "role"},
 	"entity.tenant":     {"企业", "企業", "tenant"},
 	"entity.api_token":  {"访问令牌", "存取權杖", "API token"},
+	"entity.customer":   {"客户", "客戶", "customer"},
+	"entity.contact":    {"联系人", "聯絡人", "contact"},
+	"entity.job":        {"任务", "工作", "job"},
 	"entity.record":     {"记录", "紀錄", "record"},
 }
 

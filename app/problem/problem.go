@@ -73,7 +73,10 @@ type Error struct {
 	Key    string
 	Args   []any
 	Fields []FieldError
-	Cause  error
+	// Data is extra machine-readable detail rendered as the problem's "data" member, e.g. the
+	// possible duplicates a create was stopped for.
+	Data  any
+	Cause error
 }
 
 func (e *Error) Error() string {

@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/auth"
 	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/customer"
+	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -36,16 +39,17 @@ var Version = "dev"
 
 // Server is the assembled application.
 type Server struct {
-	App      *fiber.App
-	Router   *api.Router
-	DB       *store.DB
-	Auth     *auth.Auth
-	Authz    *policies.Authorizer
-	Tenants  *tenants.Service
-	Platform *tenants.Platform
-	Org      *org.Service
-	Log      *slog.Logger
-	Registry *prometheus.Registry
+	App       *fiber.App
+	Router    *api.Router
+	DB        *store.DB
+	Auth      *auth.Auth
+	Authz     *policies.Authorizer
+	Tenants   *tenants.Service
+	Platform  *tenants.Platform
+	Org       *org.Service
+	Customers *customer.Service
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
 }
 
 // Options tune New.
@@ -99,6 +103,11 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Auth = &auth.Auth{DB: db, Tenants: tenants.Repo{DB: db}, Authz: authz, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), Now: opt.Now}
 	s.Org = &org.Service{DB: db, Authz: authz, HashPassword: auth.HashPassword, OnDeactivate: auth.EndUserSessions, Now: opt.Now}
 	s.Tenants = &tenants.Service{DB: db, Org: s.Org, Now: opt.Now}
+	keys, err := fieldKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Now: opt.Now}
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
 
@@ -119,6 +128,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	policies.RoleAPI{A: authz}.Routes(v1)
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
+	customer.API{S: s.Customers}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 
 	spec, err := root.OpenAPI()
@@ -158,4 +168,16 @@ func localeFromHeader(c *fiber.Ctx) error {
 	l, _ := problem.MatchLocale(c.Get(fiber.HeaderAcceptLanguage))
 	c.SetUserContext(tenantctx.WithLocale(c.UserContext(), l))
 	return c.Next()
+}
+
+// fieldKeys builds the field-encryption keys: CRM_ENCRYPTION_KEYS when set, else derived from
+// the secret key.
+func fieldKeys(cfg config.Config) (*fieldcrypt.Keys, error) {
+	if cfg.SecretKey == "" {
+		return nil, errors.New("server: no secret key (CRM_SECRET_KEY)")
+	}
+	if cfg.EncryptionKeys != "" {
+		return fieldcrypt.FromSpec(cfg.EncryptionKeys, cfg.SecretKey)
+	}
+	return fieldcrypt.FromSecret(cfg.SecretKey)
 }

@@ -20,7 +20,10 @@ var migrations embed.FS
 // (CRM_MIGRATE_DATABASE_URL); appURL the role the server connects as (CRM_DATABASE_URL). On
 // PostgreSQL, when the two roles differ, the app role is created if missing — without
 // superuser, BYPASSRLS or ownership — and granted exactly what it needs.
-func Migrate(ctx context.Context, ownerURL, appURL string, log *slog.Logger) error {
+//
+// extra steps (such as the job queue's own migrations) run after the schema's, as the owner,
+// before the grants.
+func Migrate(ctx context.Context, ownerURL, appURL string, log *slog.Logger, extra ...func(context.Context, *DB) error) error {
 	db, err := Open(ctx, ownerURL, Options{MaxOpenConns: 1})
 	if err != nil {
 		return err
@@ -46,6 +49,11 @@ func Migrate(ctx context.Context, ownerURL, appURL string, log *slog.Logger) err
 	for _, r := range results {
 		if log != nil {
 			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())
+		}
+	}
+	for _, step := range extra {
+		if err := step(ctx, db); err != nil {
+			return err
 		}
 	}
 	if db.Dialect == Postgres && appURL != "" && appURL != ownerURL {

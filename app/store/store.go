@@ -227,3 +227,12 @@ func (db *DB) RoleWarnings(ctx context.Context) ([]string, error) {
 	}
 	return out, nil
 }
+
+// JSONArrayContains returns a condition with one placeholder: the JSON array in column
+// contains the given string.
+func JSONArrayContains(db *DB, column string) string {
+	if db.Dialect == Postgres {
+		return column + " @> jsonb_build_array(?::text)"
+	}
+	return "EXISTS (SELECT 1 FROM json_each(" + column + ") WHERE json_each.value = ?)"
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
 )
@@ -43,13 +44,13 @@ func versionCmd() *cobra.Command {
 func migrateCmd() *cobra.Command {
 	return &cobra.Command{Use: "migrate", Short: "Bring the database schema up to date", RunE: func(cmd *cobra.Command, _ []string) error {
 		cfg := config.FromEnv()
-		return store.Migrate(cmd.Context(), cfg.MigrateDatabaseURL, cfg.DatabaseURL, cfg.Logger())
+		return store.Migrate(cmd.Context(), cfg.MigrateDatabaseURL, cfg.DatabaseURL, cfg.Logger(), jobs.Migrate)
 	}}
 }
 
 // openApp migrates and opens the database as the app role.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
-	if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log); err != nil {
+	if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log, jobs.Migrate); err != nil {
 		return nil, err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Log: log})

@@ -53,6 +53,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for the administrator connection
 
+	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/store"
 )
 
@@ -222,7 +223,7 @@ func (in *instance) setupSQLite(ctx context.Context) error {
 	in.dir = dir
 	u := "sqlite://" + dir + "/crm.db"
 	in.ownerURL, in.appURL = u, u
-	if err := store.Migrate(ctx, u, u, nil); err != nil {
+	if err := store.Migrate(ctx, u, u, nil, jobs.Migrate); err != nil {
 		return err
 	}
 	in.db, err = store.Open(ctx, u, store.Options{})
@@ -287,7 +288,7 @@ func (in *instance) setupPostgres(ctx context.Context) error {
 
 	in.ownerURL = withUserAndDB(base, OwnerRole, in.name)
 	in.appURL = withUserAndDB(base, AppRole, in.name)
-	if err := store.Migrate(ctx, in.ownerURL, in.appURL, nil); err != nil {
+	if err := store.Migrate(ctx, in.ownerURL, in.appURL, nil, jobs.Migrate); err != nil {
 		return err
 	}
 	in.db, err = store.Open(ctx, in.appURL, store.Options{})

@@ -1,0 +1,438 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/outbox"
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/policies"
+	"github.com/smecrm/crm/tenants"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Service runs the customer archive.
+type Service struct {
+	DB    *store.DB
+	Authz *policies.Authorizer
+	Keys  *fieldcrypt.Keys
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Input is the body of POST /customers.
+type Input struct {
+	Type                string         `json:"type" validate:"required,oneof=enterprise individual"`
+	Name                string         `json:"name" validate:"required,max=200"`
+	ShortName           string         `json:"short_name" validate:"max=100"`
+	CreditCode          string         `json:"credit_code" validate:"omitempty,len=18,alphanum"`
+	Industry            string         `json:"industry" validate:"max=100"`
+	Scale               Scale          `json:"scale"`
+	Address             Address        `json:"address"`
+	Region              string         `json:"region" validate:"max=100"`
+	BusinessScope       string         `json:"business_scope" validate:"max=2000"`
+	LegalRepresentative string         `json:"legal_representative" validate:"max=100"`
+	Source              string         `json:"source" validate:"omitempty,oneof=market_research industry_event partner_referral online cold_call walk_in other"`
+	Stage               string         `json:"stage" validate:"omitempty,oneof=potential prospect deal"`
+	Tier                string         `json:"tier" validate:"omitempty,oneof=key general potential"`
+	IntentClass         *string        `json:"intent_class" validate:"omitempty,oneof=A B C"`
+	OwnerID             *uuid.UUID     `json:"owner_id"`
+	DepartmentID        *uuid.UUID     `json:"department_id"`
+	Tags                []string       `json:"tags" validate:"max=50,dive,min=1,max=50"`
+	Phone               string         `json:"phone" validate:"max=40"`
+	IDNumber            string         `json:"id_number" validate:"max=40"`
+	Email               string         `json:"email" validate:"omitempty,email,max=254"`
+	Birthday            *string        `json:"birthday" validate:"omitempty,datetime=2006-01-02"`
+	CustomFields        map[string]any `json:"custom_fields"`
+	Profile             Profile        `json:"profile"`
+	// AllowDuplicate confirms a create after a duplicate warning (tenant policy "warn").
+	AllowDuplicate bool `json:"allow_duplicate"`
+}
+
+// Create adds a customer owned by the acting user unless another owner is given. Possible
+// duplicates (same name, credit code or phone in the tenant) stop it with conflict and the
+// candidates in the problem's data, unless confirmed under the "warn" policy.
+func (s *Service) Create(ctx context.Context, in Input) (View, error) {
+	actor := tenantctx.ActorFrom(ctx)
+	tid, _ := tenantctx.TenantID(ctx)
+	now := s.now()
+	c := Customer{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Type: in.Type, Name: strings.TrimSpace(in.Name),
+		ShortName: in.ShortName, CreditCode: strings.ToUpper(in.CreditCode), Industry: in.Industry,
+		Employees: in.Scale.Employees, AnnualRevenue: nullDecimal(in.Scale.AnnualRevenue),
+		Province: in.Address.Province, City: in.Address.City, District: in.Address.District, Region: in.Region,
+		BusinessScope: in.BusinessScope, LegalRepresentative: in.LegalRepresentative, Source: in.Source,
+		Stage: or(in.Stage, StagePotential), Tier: or(in.Tier, TierPotential), IntentClass: in.IntentClass,
+		Tags: datatypes.NewJSONType(normTags(in.Tags)), Email: strings.TrimSpace(in.Email),
+		CustomFields: datatypes.NewJSONType(orMap(in.CustomFields)), Profile: datatypes.NewJSONType(in.Profile),
+		CreatedAt: now, UpdatedAt: now, Version: 1}
+	if in.Scale.AnnualRevenue != nil && in.Scale.AnnualRevenue.IsNegative() {
+		return View{}, problem.Field("scale.annual_revenue", "out_of_range", "field.amount")
+	}
+	bd, err := parseDate(in.Birthday)
+	if err != nil {
+		return View{}, problem.Field("birthday", "invalid_format", "field.invalid_format")
+	}
+	c.Birthday = bd
+	if err := s.seal(&c, in.Address.Street, in.Phone, in.IDNumber); err != nil {
+		return View{}, err
+	}
+	c.OwnerID = in.OwnerID
+	if c.OwnerID == nil && actor.UserID != uuid.Nil {
+		id := actor.UserID
+		c.OwnerID = &id
+	}
+	var out View
+	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if err := s.setOwnerAndDepartment(tx, &c, in.DepartmentID); err != nil {
+			return err
+		}
+		if err := s.checkDuplicates(ctx, tx, &c, in.AllowDuplicate); err != nil {
+			return err
+		}
+		if err := tx.Create(&c).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = view(s.Keys, &c)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, "create", "customer", c.ID.String(), nil, redacted(out)); err != nil {
+			return err
+		}
+		return outbox.Publish(ctx, tx, "customer.created", "customer", c.ID, eventPayload(out))
+	})
+	return out, err
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func normTags(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	seen := map[string]bool{}
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// seal encrypts the sensitive fields into c.
+func (s *Service) seal(c *Customer, street, phone, idNumber string) error {
+	var err error
+	if c.StreetEnc, err = s.Keys.Seal(strings.TrimSpace(street), aad(c.TenantID, c.ID, "street")); err != nil {
+		return err
+	}
+	if c.PhoneEnc, err = s.Keys.Seal(strings.TrimSpace(phone), aad(c.TenantID, c.ID, "phone")); err != nil {
+		return err
+	}
+	c.PhoneHash = s.Keys.PhoneHash(c.TenantID.String(), phone)
+	c.IDNumberEnc, err = s.Keys.Seal(strings.TrimSpace(idNumber), aad(c.TenantID, c.ID, "id_number"))
+	return err
+}
+
+// setOwnerAndDepartment checks the owner exists (and is active) and defaults the department to
+// the owner's.
+func (s *Service) setOwnerAndDepartment(tx *gorm.DB, c *Customer, dept *uuid.UUID) error {
+	if c.OwnerID != nil {
+		var owner struct {
+			ID           uuid.UUID
+			DepartmentID *uuid.UUID
+			Status       string
+		}
+		err := tx.Model(&ownerRow{}).Select("id", "department_id", "status").Take(&owner, "id = ?", *c.OwnerID).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && owner.Status != "active") {
+			return problem.Field("owner_id", "not_found", "field.not_found")
+		}
+		if err != nil {
+			return err
+		}
+		if dept == nil {
+			dept = owner.DepartmentID
+		}
+	}
+	if dept != nil {
+		var n int64
+		if err := tx.Model(&departmentRow{}).Where("id = ?", *dept).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return problem.Field("department_id", "not_found", "field.not_found")
+		}
+	}
+	c.DepartmentID = dept
+	return nil
+}
+
+// ownerRow and departmentRow read the org tables (owned by app/org) for reference checks.
+type ownerRow struct {
+	TenantID     uuid.UUID `gorm:"primaryKey"`
+	ID           uuid.UUID `gorm:"primaryKey"`
+	DepartmentID *uuid.UUID
+	Status       string
+}
+
+func (ownerRow) TableName() string { return "users" }
+
+type departmentRow struct {
+	TenantID uuid.UUID `gorm:"primaryKey"`
+	ID       uuid.UUID `gorm:"primaryKey"`
+}
+
+func (departmentRow) TableName() string { return "departments" }
+
+// Duplicate is a possible duplicate of a customer being created or imported.
+type Duplicate struct {
+	ID      uuid.UUID `json:"id"`
+	Name    string    `json:"name"`
+	Matched []string  `json:"matched"`
+}
+
+// findDuplicates lists live customers sharing the name, credit code or phone of c.
+func findDuplicates(tx *gorm.DB, name, creditCode, phoneHash string, except uuid.UUID) ([]Duplicate, error) {
+	var rows []Customer
+	q := tx.Select("id", "name", "credit_code", "phone_hash").Where("deleted_at IS NULL")
+	cond := tx.Where("name = ?", name)
+	if creditCode != "" {
+		cond = cond.Or("credit_code = ?", creditCode)
+	}
+	if phoneHash != "" {
+		cond = cond.Or("phone_hash = ?", phoneHash)
+	}
+	if err := q.Where(cond).Limit(20).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := []Duplicate{}
+	for _, r := range rows {
+		if r.ID == except {
+			continue
+		}
+		d := Duplicate{ID: r.ID, Name: r.Name}
+		if r.Name == name {
+			d.Matched = append(d.Matched, "name")
+		}
+		if creditCode != "" && r.CreditCode == creditCode {
+			d.Matched = append(d.Matched, "credit_code")
+		}
+		if phoneHash != "" && r.PhoneHash == phoneHash {
+			d.Matched = append(d.Matched, "phone")
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *Service) checkDuplicates(ctx context.Context, tx *gorm.DB, c *Customer, confirmed bool) error {
+	dups, err := findDuplicates(tx, c.Name, c.CreditCode, c.PhoneHash, c.ID)
+	if err != nil || len(dups) == 0 {
+		return err
+	}
+	policy := "warn"
+	var t tenants.Tenant
+	if err := tx.Select("settings").Take(&t, "id = ?", c.TenantID).Error; err == nil && t.Settings.Data().DuplicatePolicy != "" {
+		policy = t.Settings.Data().DuplicatePolicy
+	}
+	if policy == "warn" && confirmed {
+		return nil
+	}
+	key := "duplicate_warn"
+	if policy == "block" {
+		key = "duplicate_block"
+	}
+	return &problem.Error{Code: problem.Conflict, Key: key, Data: map[string]any{"duplicates": dups}}
+}
+
+// redacted is a view for the audit trail: sensitive values are replaced by a marker, so the
+// history says that a phone changed without storing it in clear.
+func redacted(v View) View {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "***"
+	}
+	v.Phone, v.IDNumber, v.Address.Street = mask(v.Phone), mask(v.IDNumber), mask(v.Address.Street)
+	return v
+}
+
+// eventPayload is what consumers get with a customer event: the record without sensitive data.
+func eventPayload(v View) map[string]any {
+	r := redacted(v)
+	return map[string]any{"customer": r}
+}
+
+// load reads one live customer visible to the actor: missing, deleted, another tenant's or
+// outside the actor's data scope all answer not_found. Pool customers are visible to all.
+func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID, includeDeleted bool) (*Customer, error) {
+	var c Customer
+	err := tx.Take(&c, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil && !includeDeleted) {
+		return nil, problem.NotFoundf("entity.customer")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !c.InPool {
+		f, err := s.Authz.ScopeFilter(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if !f.Allows(deref(c.OwnerID), deref(c.DepartmentID)) {
+			return nil, problem.NotFoundf("entity.customer")
+		}
+	}
+	return &c, nil
+}
+
+func deref(id *uuid.UUID) uuid.UUID {
+	if id == nil {
+		return uuid.Nil
+	}
+	return *id
+}
+
+// Get returns one customer.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
+	var out View
+	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
+		c, err := s.load(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		out, err = view(s.Keys, c)
+		return err
+	})
+	return out, err
+}
+
+// mutate loads a visible customer, applies change, saves it with its version checked, and
+// writes the audit entry and the event — the one path every customer change takes.
+func (s *Service) mutate(ctx context.Context, id uuid.UUID, version int64, action, event string, includeDeleted bool,
+	change func(tx *gorm.DB, c *Customer) error) (View, error) {
+	var out View
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		c, err := s.load(ctx, tx, id, includeDeleted)
+		if err != nil {
+			return err
+		}
+		if version != 0 && c.Version != version {
+			return problem.New(problem.Conflict, "version_conflict")
+		}
+		before, err := view(s.Keys, c)
+		if err != nil {
+			return err
+		}
+		old := c.Version
+		if err := change(tx, c); err != nil {
+			return err
+		}
+		c.UpdatedAt, c.Version = s.now(), old+1
+		res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").Updates(c)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return problem.New(problem.Conflict, "version_conflict")
+		}
+		out, err = view(s.Keys, c)
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, action, "customer", c.ID.String(), redacted(before), redacted(out)); err != nil {
+			return err
+		}
+		if event == "" {
+			return nil
+		}
+		return outbox.Publish(ctx, tx, event, "customer", c.ID, eventPayload(out))
+	})
+	return out, err
+}
+
+// Delete moves a customer to the recycle bin (EXP-5); it can be restored for 30 days.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	_, err := s.mutate(ctx, id, 0, "delete", "customer.deleted", false, func(_ *gorm.DB, c *Customer) error {
+		now := s.now()
+		c.DeletedAt = &now
+		return nil
+	})
+	return err
+}
+
+// Restore brings a customer back from the recycle bin.
+func (s *Service) Restore(ctx context.Context, id uuid.UUID) (View, error) {
+	return s.mutate(ctx, id, 0, "restore", "customer.restored", true, func(_ *gorm.DB, c *Customer) error {
+		if c.DeletedAt == nil {
+			return problem.New(problem.Conflict, "not_deleted")
+		}
+		c.DeletedAt = nil
+		return nil
+	})
+}
+
+// Churn marks a customer lost with a reason (CUS-5); the record is archived, not deleted.
+func (s *Service) Churn(ctx context.Context, id uuid.UUID, reason string) (View, error) {
+	return s.mutate(ctx, id, 0, "churn", "customer.churned", false, func(_ *gorm.DB, c *Customer) error {
+		if c.Stage == StageChurned {
+			return problem.New(problem.Conflict, "transition", c.Stage, StageChurned)
+		}
+		now := s.now()
+		c.Stage, c.ChurnedAt, c.ChurnReason = StageChurned, &now, strings.TrimSpace(reason)
+		return nil
+	})
+}
+
+// PurgeRecycleBin erases customers deleted more than 30 days before now (a scheduled job).
+func (s *Service) PurgeRecycleBin(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		cutoff := now.Add(-RecycleBinDays * 24 * time.Hour)
+		var ids []uuid.UUID
+		if err := tx.Model(&Customer{}).Where("deleted_at IS NOT NULL AND deleted_at < ?", cutoff).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Where("customer_id IN ?", ids).Delete(&Contact{}).Error; err != nil {
+			return err
+		}
+		res := tx.Where("id IN ?", ids).Delete(&Customer{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
+}
+
+// RecycleBinDays is how long deleted customers can be restored.
+const RecycleBinDays = 30

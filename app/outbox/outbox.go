@@ -1,0 +1,52 @@
+// Package outbox records domain events in the same transaction as the change that caused
+// them (the transactional-outbox pattern), so an event exists exactly when its change
+// committed. Consumers — plugin event hooks, outgoing webhooks — read them in ID order
+// (UUIDv7, time-ordered) and use the event ID for idempotency.
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Event is one domain event, e.g. customer.created.
+type Event struct {
+	TenantID  uuid.UUID                          `gorm:"primaryKey" json:"-"`
+	ID        uuid.UUID                          `gorm:"primaryKey" json:"id"`
+	Type      string                             `json:"type"`
+	Entity    string                             `json:"entity"`
+	EntityID  uuid.UUID                          `json:"entity_id"`
+	ActorID   *uuid.UUID                         `json:"actor_id"`
+	Payload   datatypes.JSONType[map[string]any] `json:"payload"`
+	CreatedAt time.Time                          `json:"created_at"`
+}
+
+// TableName is the outbox table.
+func (Event) TableName() string { return "outbox" }
+
+// Publish writes an event in tx. payload is stored as JSON.
+func Publish(ctx context.Context, tx *gorm.DB, typ, entity string, entityID uuid.UUID, payload map[string]any) error {
+	e := Event{ID: uuid.Must(uuid.NewV7()), Type: typ, Entity: entity, EntityID: entityID,
+		Payload: datatypes.NewJSONType(payload), CreatedAt: time.Now().UTC()}
+	if a := tenantctx.ActorFrom(ctx); a.UserID != uuid.Nil && !a.Platform {
+		id := a.UserID
+		e.ActorID = &id
+	}
+	return tx.Create(&e).Error
+}
+
+// After lists a tenant's events after the given ID (uuid.Nil for the start), oldest first.
+func After(tx *gorm.DB, after uuid.UUID, limit int) ([]Event, error) {
+	var out []Event
+	q := tx.Order("id").Limit(limit)
+	if after != uuid.Nil {
+		q = q.Where("id > ?", after)
+	}
+	return out, q.Find(&out).Error
+}
