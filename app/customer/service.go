@@ -12,6 +12,7 @@ import (
 
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -25,8 +26,19 @@ type Service struct {
 	DB    *store.DB
 	Authz *policies.Authorizer
 	Keys  *fieldcrypt.Keys
+	Jobs  *jobs.Queue
 	Now   func() time.Time
 }
+
+// RegisterJobs adds this package's background jobs (each file registers its own in
+// jobRegistrations) to the queue.
+func (s *Service) RegisterJobs(q *jobs.Queue) {
+	for _, register := range jobRegistrations {
+		register(s, q)
+	}
+}
+
+var jobRegistrations []func(*Service, *jobs.Queue)
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -48,6 +49,7 @@ type Server struct {
 	Platform  *tenants.Platform
 	Org       *org.Service
 	Customers *customer.Service
+	Jobs      *jobs.Queue
 	Log       *slog.Logger
 	Registry  *prometheus.Registry
 }
@@ -107,7 +109,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	if err != nil {
 		return nil, err
 	}
-	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Now: opt.Now}
+	s.Jobs = jobs.New(db, log)
+	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
 
@@ -129,6 +132,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
+	s.Customers.RegisterJobs(s.Jobs)
 	s.Platform.Routes(root.Group("/platform/v1"))
 
 	spec, err := root.OpenAPI()

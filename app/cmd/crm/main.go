@@ -86,6 +86,9 @@ func serveCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if err := srv.Jobs.Start(ctx); err != nil {
+			return fmt.Errorf("start jobs: %w", err)
+		}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.App.Listen(cfg.Addr) }()
 		fmt.Fprintf(cmd.OutOrStdout(), "CRM is running at %s (database: %s)\n", displayURL(cfg), db.Dialect)
@@ -98,6 +101,11 @@ func serveCmd() *cobra.Command {
 		shCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
 		if err := srv.App.ShutdownWithContext(shCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		// Jobs stop after HTTP so nothing new is enqueued by a request after they are gone;
+		// unfinished jobs stay in the database and resume at the next start.
+		if err := srv.Jobs.Stop(shCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
 		return nil

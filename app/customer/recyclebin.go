@@ -1,0 +1,50 @@
+package customer
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/smecrm/crm/app/jobs"
+)
+
+// purgeArgs is the periodic job that empties recycle bins of customers deleted more than
+// RecycleBinDays ago, tenant by tenant.
+type purgeArgs struct{}
+
+func (purgeArgs) Kind() string { return "customer.purge_recycle_bin" }
+
+type purgeWorker struct {
+	river.WorkerDefaults[purgeArgs]
+	s *Service
+}
+
+func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
+	return forEachTenant(ctx, w.s, func(ctx context.Context) error {
+		_, err := w.s.PurgeRecycleBin(ctx, w.s.now())
+		return err
+	})
+}
+
+// forEachTenant runs fn in every tenant's scope, one after the other.
+func forEachTenant(ctx context.Context, s *Service, fn func(ctx context.Context) error) error {
+	var ids []uuid.UUID
+	if err := s.DB.Gorm(ctx).Table("tenants").Where("status <> ?", "cancelled").Order("id").Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := fn(jobs.TenantContext(ctx, id, uuid.Nil)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func init() {
+	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
+		jobs.Register(q, &purgeWorker{s: s})
+		q.Every("customer.purge_recycle_bin", 6*time.Hour, func() river.JobArgs { return purgeArgs{} })
+	})
+}
