@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"bytes"
+	"encoding/json"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -13,6 +15,22 @@ import (
 type Tier struct {
 	MaxAmount *decimal.Decimal `json:"max_amount"`
 	Role      string           `json:"role"`
+}
+
+// UnmarshalJSON decodes a tier from scratch. encoding/json decodes a list into the elements
+// already there, so a PATCH of approval_tiers over the current ones would otherwise keep an old
+// max_amount where the new tier has none (and write through the old tier's pointer). Unknown
+// fields are refused, as everywhere in request bodies.
+func (t *Tier) UnmarshalJSON(b []byte) error {
+	type plain Tier
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*t = Tier(p)
+	return nil
 }
 
 // DefaultTiers come from seed 001 第27條: below 1,000 the sales manager, 1,000 up to 5,000
@@ -65,12 +83,14 @@ func ApproverFor(tiers []Tier, amount decimal.Decimal) string {
 }
 
 // CanApprove reports whether a user holding roles may approve amount: the required role, or
-// any role at least as senior ("higher roles may approve what lower ones may").
+// any role at least as senior ("higher roles may approve what lower ones may"). Rank 0 means no
+// approval authority (salesperson, custom roles), so it never qualifies by rank; a tier headed
+// by a custom role is approvable by that role and by every ranked role.
 func CanApprove(tiers []Tier, roles []string, amount decimal.Decimal) bool {
 	need := ApproverFor(tiers, amount)
 	needRank := ApprovalRank(need)
 	for _, r := range roles {
-		if r == need || r == Owner || (needRank > 0 && ApprovalRank(r) >= needRank) {
+		if rank := ApprovalRank(r); r == need || r == Owner || (rank > 0 && rank >= needRank) {
 			return true
 		}
 	}

@@ -87,7 +87,12 @@ func (a *Authorizer) policy(ctx context.Context) (*tenantPolicy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return v.(*tenantPolicy), nil
+	if p := v.(*tenantPolicy); p.version >= info.PolicyVersion {
+		return p, nil
+	}
+	// This request joined a load that began before its policy version was committed (a role
+	// change a moment ago): that load may miss the change, so read again.
+	return a.load(ctx, info.ID)
 }
 
 func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*tenantPolicy, error) {

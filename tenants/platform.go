@@ -170,8 +170,9 @@ func (p *Platform) ListTenants(ctx context.Context, f TenantFilter) (api.Page[Te
 		q = q.Where("status = ?", f.Status)
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		q = q.Where("(LOWER(name) LIKE ? OR slug LIKE ?)", like, like)
+		// The search text is literal: % and _ in it match themselves, not any text.
+		like := "%" + escapeLike(strings.ToLower(s)) + "%"
+		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR slug LIKE ? ESCAPE '\')`, like, like)
 	}
 	if err := q.Find(&ts).Error; err != nil {
 		return api.Page[TenantSummary]{}, err
@@ -191,6 +192,10 @@ func (p *Platform) ListTenants(ctx context.Context, f TenantFilter) (api.Page[Te
 		out = append(out, TenantSummary{ID: ts[limit].ID})
 	}
 	return api.IDPage(out, limit, func(s TenantSummary) uuid.UUID { return s.ID }), nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // summary counts within the tenant's own scope: platform code gets no cross-tenant query.
@@ -222,6 +227,17 @@ func (p *Platform) GetTenant(ctx context.Context, id uuid.UUID) (TenantSummary, 
 		return TenantSummary{}, err
 	}
 	return p.summary(ctx, t)
+}
+
+// ViewTenant is GetTenant for a platform admin looking at one tenant: the look is audited
+// (API.md lists GET /platform/v1/tenants/{id} among the audited operations).
+func (p *Platform) ViewTenant(ctx context.Context, id uuid.UUID) (TenantSummary, error) {
+	s, err := p.GetTenant(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	err = p.DB.Tx(ctx, func(tx *gorm.DB) error { return p.audit(ctx, tx, "view", &s.ID, map[string]any{}) })
+	return s, err
 }
 
 // ResolveTenant finds a tenant by ID or slug (for the CLI).
@@ -406,7 +422,7 @@ func (p *Platform) Routes(r *api.Router) {
 		})
 	api.Handle(r, api.Op{Method: "GET", Path: "/tenants/:id", ID: "platformGetTenant", Summary: "One tenant", Tag: "platform", Access: api.PlatformAdmin},
 		func(c *fiber.Ctx, in *tenantID) (*TenantSummary, error) {
-			s, err := p.GetTenant(c.UserContext(), in.ID)
+			s, err := p.ViewTenant(c.UserContext(), in.ID)
 			return &s, err
 		})
 	api.Handle(r, api.Op{Method: "POST", Path: "/tenants/:id/suspend", ID: "platformSuspendTenant", Summary: "Suspend a tenant (read_only or locked)", Tag: "platform", Access: api.PlatformAdmin},

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,7 +44,12 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 			return err
 		}
 		cur := SettingsView{Settings: t.Settings.Data(), Version: t.Version}
-		before := cur.Settings
+		// The patch decodes over cur in place, into the same slices and maps; keep the audit's
+		// "before" as JSON so that it cannot change with them.
+		before, err := json.Marshal(cur.Settings)
+		if err != nil {
+			return err
+		}
 		if err := patch(&cur); err != nil {
 			return err
 		}
@@ -62,7 +68,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 			return problem.New(problem.Conflict, "version_conflict")
 		}
 		out = SettingsView{Settings: cur.Settings, Version: t.Version + 1}
-		return audit.Record(ctx, tx, "update", "settings", tid.String(), before, cur.Settings)
+		return audit.Record(ctx, tx, "update", "settings", tid.String(), json.RawMessage(before), cur.Settings)
 	})
 	return out, err
 }
@@ -71,8 +77,14 @@ func (s *Service) validateSettings(tx *gorm.DB, st *Settings) error {
 	if err := api.Validate.Struct(st); err != nil {
 		return api.ValidationError(err)
 	}
+	if err := validateFieldDefs(st.CustomFields); err != nil {
+		return err
+	}
 	if _, err := time.LoadLocation(st.TimeZone); err != nil || st.TimeZone == "" {
 		return problem.Field("time_zone", "invalid", "field.time_zone")
+	}
+	if err := st.Classification.Validate(); err != nil {
+		return err
 	}
 	var roles []string
 	if err := tx.Model(&policies.Role{}).Pluck("key", &roles).Error; err != nil {

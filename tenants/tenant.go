@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 
@@ -110,10 +111,13 @@ type Settings struct {
 	ApprovalTiers    []policies.Tier   `json:"approval_tiers"`
 	Cadences         Cadences          `json:"cadences"`
 	Pool             PoolRules         `json:"pool"`
+	Classification   Classification    `json:"classification"`
 	ComplaintSLADays int               `json:"complaint_sla_days" validate:"gte=0,lte=365"`
 	DuplicatePolicy  string            `json:"duplicate_policy" validate:"omitempty,oneof=warn block"`
 	EnabledPlugins   []string          `json:"enabled_plugins"`
 	Extra            map[string]string `json:"extra,omitempty"`
+	// CustomFields define the tenant's own customer fields (CUS-3); see FieldDef.
+	CustomFields []FieldDef `json:"custom_fields" validate:"max=100,dive"`
 }
 
 // Cadences are the follow-up intervals in days per tier and intent class (SAL-2).
@@ -136,6 +140,63 @@ type PoolRules struct {
 	ReclaimBarDays   int  `json:"reclaim_bar_days" validate:"gte=0,lte=3650"`
 	ExemptDeals      bool `json:"exempt_deals"`
 	ExemptOpenDeals  bool `json:"exempt_open_opportunities"`
+	// RecycleOn is what starts the recycle clock: "no_follow_up" (the default; days since the
+	// last follow-up, creation or claim) or "no_deal" (days without reaching the deal stage
+	// since creation or claim).
+	RecycleOn string `json:"recycle_on" validate:"omitempty,oneof=no_follow_up no_deal"`
+}
+
+// Recycle triggers of PoolRules.RecycleOn.
+const (
+	RecycleOnNoFollowUp = "no_follow_up"
+	RecycleOnNoDeal     = "no_deal"
+)
+
+// Classification are the thresholds of the built-in customer classification (CUS-6) and of
+// the ABC value analysis (ANA-1). Amounts are in the tenant's currency. A customer with a
+// business relationship (stage deal, or any orders) is key when it meets any enabled key
+// criterion, general when its annual purchases reach the general minimum, potential otherwise;
+// without a relationship it is potential (seed 000 §3.1). Zero or null disables a key
+// criterion. A tenant that never set this block (all zero) gets DefaultClassification.
+type Classification struct {
+	KeyMinAnnualPurchase     *decimal.Decimal `json:"key_min_annual_purchase"`
+	KeyMinOrders             int              `json:"key_min_orders" validate:"gte=0,lte=1000000"`
+	KeyMinEmployees          int              `json:"key_min_employees" validate:"gte=0,lte=10000000"`
+	KeyMinAnnualRevenue      *decimal.Decimal `json:"key_min_annual_revenue"`
+	GeneralMinAnnualPurchase *decimal.Decimal `json:"general_min_annual_purchase"`
+	// ValueAPercent and ValueBPercent are the cumulative shares of transaction value that
+	// bound value classes A and B (Pareto, defaults 70 and 90); the rest is C.
+	ValueAPercent int `json:"value_a_percent" validate:"gte=0,lte=100"`
+	ValueBPercent int `json:"value_b_percent" validate:"gte=0,lte=100"`
+}
+
+// DefaultClassification: key customers buy a lot or often, or are large enterprises (seed
+// 000 §3.1 "購買量大、合作頻繁", sizes after the national large-enterprise bounds: 1,000 staff,
+// 400 million revenue); any customer with a relationship is general; ABC at 70/90 (001 §2.4).
+func DefaultClassification() Classification {
+	d := func(v int64) *decimal.Decimal { x := decimal.NewFromInt(v); return &x }
+	return Classification{KeyMinAnnualPurchase: d(1_000_000), KeyMinOrders: 12, KeyMinEmployees: 1000,
+		KeyMinAnnualRevenue: d(400_000_000), GeneralMinAnnualPurchase: d(0), ValueAPercent: 70, ValueBPercent: 90}
+}
+
+// Validate refuses negative amounts and an A share above the B share.
+func (c Classification) Validate() error {
+	for field, d := range map[string]*decimal.Decimal{"key_min_annual_purchase": c.KeyMinAnnualPurchase,
+		"key_min_annual_revenue": c.KeyMinAnnualRevenue, "general_min_annual_purchase": c.GeneralMinAnnualPurchase} {
+		if d != nil && d.IsNegative() {
+			return problem.Field("classification."+field, "out_of_range", "field.amount")
+		}
+	}
+	if c.ValueAPercent > 0 && c.ValueBPercent > 0 && c.ValueAPercent > c.ValueBPercent {
+		return problem.Field("classification.value_b_percent", "out_of_range", "field.out_of_range")
+	}
+	return nil
+}
+
+// IsZero reports whether the block was never set.
+func (c Classification) IsZero() bool {
+	return c.KeyMinAnnualPurchase == nil && c.KeyMinOrders == 0 && c.KeyMinEmployees == 0 &&
+		c.KeyMinAnnualRevenue == nil && c.GeneralMinAnnualPurchase == nil && c.ValueAPercent == 0 && c.ValueBPercent == 0
 }
 
 // DefaultSettings are a new tenant's settings, from the source documents where they speak.
@@ -152,9 +213,11 @@ func DefaultSettings(locale string) Settings {
 		ApprovalTiers: policies.DefaultTiers(),
 		// seed 000 §4.2 and 004 第7條: key customers weekly, general monthly, A-class weekly.
 		Cadences:         Cadences{Key: 7, General: 30, Potential: 90, IntentA: 7, IntentB: 14, IntentC: 30},
-		Pool:             PoolRules{Enabled: true, RecycleDaysKey: 30, RecycleDaysOther: 15, WarnDaysBefore: 3, ClaimLimit: 50, ReclaimBarDays: 7, ExemptDeals: true, ExemptOpenDeals: true},
+		Pool:             PoolRules{Enabled: true, RecycleDaysKey: 30, RecycleDaysOther: 15, WarnDaysBefore: 3, ClaimLimit: 50, ReclaimBarDays: 7, ExemptDeals: true, ExemptOpenDeals: true, RecycleOn: RecycleOnNoFollowUp},
+		Classification:   DefaultClassification(),
 		ComplaintSLADays: 6, // seed 001 第26條: closed within six days of intake
 		DuplicatePolicy:  "warn",
 		EnabledPlugins:   []string{},
+		CustomFields:     []FieldDef{},
 	}
 }

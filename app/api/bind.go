@@ -24,12 +24,17 @@ var Validate = newValidator()
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$`)
 
 func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
+	// Embedded structs (ListParams, the body of a PATCH beside its path ID) are flattened in
+	// JSON and queries, so they are left out of error paths too: "limit", not "ListParams.limit".
+	v := validator.New(validator.WithRequiredStructEnabled(), validator.WithTagNameFuncBlankOmit())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		for _, tag := range []string{"json", "query", "path"} {
 			if name, _, _ := strings.Cut(f.Tag.Get(tag), ","); name != "" && name != "-" {
 				return name
 			}
+		}
+		if f.Anonymous {
+			return ""
 		}
 		return f.Name
 	})
@@ -146,7 +151,7 @@ func DecodeJSON(body []byte, into any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(into); err != nil {
-		return jsonError(err)
+		return jsonError(err, body, into)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return problem.New(problem.BadRequest, "bad_json")
@@ -154,14 +159,14 @@ func DecodeJSON(body []byte, into any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+func jsonError(err error, body []byte, into any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := typeErr.Field
 		if field == "" {
 			return &problem.Error{Code: problem.BadRequest, Key: "bad_json", Cause: err}
 		}
-		return problem.Field(field, "invalid_type", "field.invalid_type", jsonKind(typeErr.Type))
+		return problem.Field(jsonPath(reflect.TypeOf(into), field), "invalid_type", "field.invalid_type", jsonKind(typeErr.Type))
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		name := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
@@ -171,7 +176,100 @@ func jsonError(err error) error {
 	if errors.As(err, &fe) {
 		return fe
 	}
+	var syntaxErr *json.SyntaxError
+	if !errors.As(err, &syntaxErr) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		// The JSON is well-formed but a value's own decoder refused it (a malformed UUID, time
+		// or amount): that is invalid input in a field, not a broken body.
+		if field := refusedField(body, reflect.TypeOf(into)); field != "" {
+			return problem.Field(field, "invalid_format", "field.invalid_format")
+		}
+	}
 	return &problem.Error{Code: problem.BadRequest, Key: "bad_json", Cause: err}
+}
+
+// jsonPath turns the field path of a json.UnmarshalTypeError into the JSON path: encoding/json
+// includes the Go names of embedded structs ("UserUpdate.manager_id"), which JSON flattens.
+func jsonPath(t reflect.Type, field string) string {
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		t = elemType(t)
+		if t != nil && t.Kind() == reflect.Struct {
+			if f, ok := t.FieldByName(seg); ok && f.Anonymous && jsonName(f) == "" {
+				t = f.Type
+				continue
+			}
+			t = fieldType(t, seg)
+		}
+		out = append(out, seg)
+	}
+	return strings.Join(out, ".")
+}
+
+func elemType(t reflect.Type) reflect.Type {
+	for t != nil {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+		default:
+			return t
+		}
+	}
+	return nil
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}
+
+// fieldType is the type of struct t's field with JSON name name (nil when there is none).
+func fieldType(t reflect.Type, name string) reflect.Type {
+	for _, f := range reflect.VisibleFields(t) {
+		n := jsonName(f)
+		if n == "" && !f.Anonymous {
+			n = f.Name
+		}
+		if f.IsExported() && n != "-" && strings.EqualFold(n, name) {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// refusedField finds the (dotted) JSON name of the first field of t whose value in the JSON
+// object body does not decode on its own; "" when there is none or body is not an object.
+func refusedField(body []byte, t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return ""
+	}
+	for _, f := range reflect.VisibleFields(t) {
+		name := jsonName(f)
+		if !f.IsExported() || name == "-" || (f.Anonymous && name == "") {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		for key, raw := range obj {
+			if !strings.EqualFold(key, name) {
+				continue
+			}
+			if json.Unmarshal(raw, reflect.New(f.Type).Interface()) != nil {
+				if sub := refusedField(raw, f.Type); sub != "" {
+					return name + "." + sub
+				}
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 func jsonKind(t reflect.Type) string {

@@ -118,7 +118,7 @@ func (r *Router) Group(prefix string) *Router {
 // Routes calls register with r; it lets a package's route function be passed around.
 func (r *Router) Routes(register func(*Router)) { register(r) }
 
-// Routes lists every registered operation.
+// Registered lists every registered operation, sorted by path and method.
 func (r *Router) Registered() []Route {
 	out := append([]Route(nil), r.reg.routes...)
 	sort.Slice(out, func(i, j int) bool { return out[i].FullPath+out[i].Method < out[j].FullPath+out[j].Method })

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,13 @@ func Record(ctx context.Context, tx *gorm.DB, action, entity, entityID string, b
 	if err != nil {
 		return err
 	}
+	return RecordChanges(ctx, tx, action, entity, entityID, changes)
+}
+
+// RecordChanges writes one entry whose changes the caller computed: typically Diff of the
+// real values followed by Mask, so that a changed phone number shows as changed ([***, ***])
+// without being stored in clear — masking before the diff would hide the change.
+func RecordChanges(ctx context.Context, tx *gorm.DB, action, entity, entityID string, changes map[string][2]any) error {
 	if len(changes) == 0 && action == "update" {
 		return nil
 	}
@@ -85,6 +93,42 @@ func Diff(before, after any) (map[string][2]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// Mask replaces the non-empty values of sensitive fields in changes by "***". A field is a
+// top-level name ("phone") or one level into an object ("address.street").
+func Mask(changes map[string][2]any, fields ...string) {
+	for _, f := range fields {
+		top, sub, nested := strings.Cut(f, ".")
+		ch, ok := changes[top]
+		if !ok {
+			continue
+		}
+		for i, v := range ch {
+			if !nested {
+				ch[i] = masked(v)
+				continue
+			}
+			if obj, ok := v.(map[string]any); ok {
+				cp := make(map[string]any, len(obj))
+				for k, x := range obj {
+					cp[k] = x
+				}
+				if x, ok := cp[sub]; ok {
+					cp[sub] = masked(x)
+				}
+				ch[i] = cp
+			}
+		}
+		changes[top] = ch
+	}
+}
+
+func masked(v any) any {
+	if v == nil || v == "" {
+		return v
+	}
+	return "***"
 }
 
 // skipField leaves out bookkeeping that changes on every write.

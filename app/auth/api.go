@@ -91,6 +91,11 @@ func (a *Auth) Routes(r *api.Router) {
 		func(c *fiber.Ctx, in *tokenID) (*api.NoContent, error) {
 			return nil, a.RevokeToken(c.UserContext(), in.ID)
 		})
+	for _, rt := range r.Registered() {
+		if rt.ID == "logout" {
+			a.signOut = rt.Method + " " + rt.FullPath
+		}
+	}
 }
 
 // Me describes the signed-in user.

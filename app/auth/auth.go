@@ -37,6 +37,9 @@ type Auth struct {
 	// SecureCookies marks cookies Secure (when the base URL is https).
 	SecureCookies bool
 	Now           func() time.Time
+	// signOut is "METHOD /full/path" of the logout route, which a suspended tenant's users may
+	// still use. Set by Routes.
+	signOut string
 }
 
 func (a *Auth) now() time.Time {
@@ -121,9 +124,12 @@ func unsafeMethod(m string) bool {
 	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
 }
 
-// Writable is the guard that refuses writes for a suspended or cancelled tenant.
+// Writable is the guard that refuses writes for a suspended or cancelled tenant. Signing out
+// changes no data and only ends the caller's own access, so it stays allowed: a suspended
+// company's users (who may still sign in) must be able to sign out again.
 func (a *Auth) Writable(c *fiber.Ctx) error {
-	if info, ok := tenantctx.InfoFrom(c.UserContext()); ok && !tenants.WritableStatus(info.Status) {
+	if info, ok := tenantctx.InfoFrom(c.UserContext()); ok && !tenants.WritableStatus(info.Status) &&
+		c.Method()+" "+c.Route().Path != a.signOut {
 		return problem.New(problem.TenantSuspended, "tenant_suspended")
 	}
 	return c.Next()

@@ -120,6 +120,11 @@ func (s *Service) FindDepartments(ctx context.Context) (api.Page[DepartmentView]
 func (s *Service) UpdateDepartment(ctx context.Context, id uuid.UUID, upd DepartmentUpdate) (DepartmentView, error) {
 	var view DepartmentView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if upd.ParentID.Set() && !upd.ParentID.Null() {
+			if err := lockTenant(ctx, tx); err != nil { // see lockTenant: concurrent moves
+				return err
+			}
+		}
 		var d Department
 		if err := takeDepartment(tx, id, &d); err != nil {
 			return err

@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,6 +75,7 @@ const unusablePassword = "!"
 // CreateUser adds a user with roles. Fails with conflict when the email is taken in the tenant
 // and validation_failed when a department, manager or role does not exist.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) {
+	in.Roles = normRoles(in.Roles)
 	var u User
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		var err error
@@ -88,6 +90,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (UserView, error) 
 
 // CreateUserTx is CreateUser inside the caller's transaction (signup uses it for the owner).
 func (s *Service) CreateUserTx(ctx context.Context, tx *gorm.DB, in NewUser) (User, error) {
+	in.Roles = normRoles(in.Roles)
 	now := s.now()
 	u := User{ID: uuid.Must(uuid.NewV7()), Email: normEmail(in.Email), Name: strings.TrimSpace(in.Name),
 		DepartmentID: in.DepartmentID, ManagerID: in.ManagerID, Locale: in.Locale, Status: UserActive,
@@ -216,6 +219,11 @@ func escapeLike(s string) string {
 func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) (UserView, error) {
 	var view UserView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if upd.Roles != nil || upd.Status != nil || (upd.ManagerID.Set() && !upd.ManagerID.Null()) {
+			if err := lockTenant(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var u User
 		if err := takeUser(tx, id, &u); err != nil {
 			return err
@@ -261,7 +269,7 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 			if err := checkRoles(tx, *upd.Roles); err != nil {
 				return err
 			}
-			roles = *upd.Roles
+			roles = normRoles(*upd.Roles)
 		}
 		wasOwner := policies.HasRole(oldRoles, policies.Owner) && before.Status == UserActive
 		stillOwner := policies.HasRole(roles, policies.Owner) && u.Status == UserActive
@@ -302,6 +310,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 // their records keep pointing at them.
 func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 	return s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if err := lockTenant(ctx, tx); err != nil {
+			return err
+		}
 		var u User
 		if err := takeUser(tx, id, &u); err != nil {
 			return err
@@ -340,7 +351,28 @@ func rolesInTx(ctx context.Context, tx *gorm.DB, userID uuid.UUID) ([]string, er
 	return roles, err
 }
 
+// lockTenant serializes, per tenant, the changes whose checks read rows that a concurrent
+// change may be altering: removing an owner (two owners removing each other would each still
+// see the other and leave none) and moving a user or department (A under B while B goes under
+// A would each pass the loop check). Under READ COMMITTED the statements after the lock see
+// what the other change committed. Callers take it before locking any other row, in the same
+// order as the policy-version bump (which updates the tenant row too), so the two cannot
+// deadlock. SQLite transactions are serialized already (BEGIN IMMEDIATE).
+func lockTenant(ctx context.Context, tx *gorm.DB) error {
+	if tx.Dialector.Name() != store.Postgres {
+		return nil
+	}
+	tid, ok := tenantctx.TenantID(ctx)
+	if !ok {
+		return store.ErrNoTenant
+	}
+	return tx.Exec("SELECT id FROM tenants WHERE id = ? FOR UPDATE", tid).Error
+}
+
 func ensureAnotherOwner(ctx context.Context, tx *gorm.DB, except uuid.UUID) error {
+	if err := lockTenant(ctx, tx); err != nil {
+		return err
+	}
 	owners, err := policies.UsersWithRole(ctx, tx, policies.Owner)
 	if err != nil {
 		return err
@@ -361,6 +393,14 @@ func ensureAnotherOwner(ctx context.Context, tx *gorm.DB, except uuid.UUID) erro
 		return problem.New(problem.Conflict, "last_owner")
 	}
 	return nil
+}
+
+// normRoles sorts roles and drops repeats, so answers, audit entries and stored rules agree
+// with what GET shows (roles sorted, each once).
+func normRoles(roles []string) []string {
+	out := slices.Clone(roles)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func checkRoles(tx *gorm.DB, roles []string) error {

@@ -106,6 +106,25 @@ var catalog = map[string]msg{
 	"duplicate_block":      {"与已有客户重复，请合并而不是新建。", "與既有客戶重複，請合併而非新建。", "This duplicates an existing customer; merge instead of creating."},
 	"not_deleted":          {"该记录不在回收站中。", "該紀錄不在資源回收筒中。", "The record is not in the recycle bin."},
 	"transition":           {"不能从“%s”变为“%s”。", "不能從「%s」變為「%s」。", "Cannot go from %s to %s."},
+	"merge_self":           {"不能把客户合并到它自己。", "不能把客戶合併到它自己。", "A customer cannot be merged into itself."},
+
+	// public pool (CUS-8)
+	"pool_not_in_pool":    {"该客户不在公海中。", "該客戶不在公海中。", "The customer is not in the public pool."},
+	"pool_already_in":     {"该客户已在公海中。", "該客戶已在公海中。", "The customer is already in the public pool."},
+	"pool_disabled":       {"本企业未启用公海。", "本企業未啟用公海。", "The public pool is not enabled for this company."},
+	"pool_claim_limit":    {"已达到公海领取上限（%v 个）；请先释放已领取的客户。", "已達到公海領取上限（%v 個）；請先釋放已領取的客戶。", "You have reached your pool claim limit (%v); release a claimed customer first."},
+	"pool_reclaim_barred": {"您最近放弃了该客户，%v 之后才能重新领取。", "您最近放棄了該客戶，%v 之後才能重新領取。", "You gave up this customer recently; you can claim it again after %v."},
+
+	// customer import and export (CUS-10)
+	"import.bad_file":         {"无法读取文件：请上传 UTF-8 编码的 CSV 或 XLSX 文件。", "無法讀取檔案：請上傳 UTF-8 編碼的 CSV 或 XLSX 檔案。", "The file cannot be read: upload a UTF-8 CSV or an XLSX workbook."},
+	"import.empty_file":       {"文件中没有表头行。", "檔案中沒有標題列。", "The file has no header row."},
+	"import.too_many_rows":    {"文件超过 %v 行的上限，请拆分后导入。", "檔案超過 %v 列的上限，請拆分後匯入。", "The file has more than %v rows; split it."},
+	"import.file_too_large":   {"文件不能超过 %v MB。", "檔案不能超過 %v MB。", "The file may be at most %v MB."},
+	"import.bad_mapping":      {"须为 JSON 对象：源列名 → 客户字段。", "須為 JSON 物件：來源欄名 → 客戶欄位。", "Must be a JSON object: source column → customer field."},
+	"import.no_column":        {"文件中没有“%v”这一列。", "檔案中沒有「%v」這一欄。", "The file has no column “%v”."},
+	"import.name_unmapped":    {"须有一列对应客户名称（name）。", "須有一欄對應客戶名稱（name）。", "One column must map to the customer name (name)."},
+	"import.duplicate_target": {"多个列对应了同一字段 %v。", "多個欄對應了同一欄位 %v。", "Several columns map to the field %v."},
+	"import.duplicate_hidden": {"与一位您无权修改的客户重复，未合并。", "與一位您無權修改的客戶重複，未合併。", "Duplicates a customer you may not change; not merged."},
 
 	// field messages
 	"field.required":       {"必填。", "必填。", "Required."},
@@ -125,6 +144,14 @@ var catalog = map[string]msg{
 	"field.invalid":        {"无效。", "無效。", "Invalid."},
 	"field.amount":         {"须为不小于 0 的金额。", "須為不小於 0 的金額。", "Must be an amount of 0 or more."},
 	"field.time_zone":      {"未知的时区。", "未知的時區。", "Unknown time zone."},
+	"field.need_one_of":    {"请至少给出以下之一：%v。", "請至少提供以下之一：%v。", "Give at least one of: %v."},
+
+	// custom field definitions and values (CUS-3)
+	"field.custom_field_key":     {"字段标识须以小写字母开头，只含小写字母、数字和下划线，最多 40 个字符。", "欄位識別碼須以小寫字母開頭，只含小寫字母、數字和底線，最多 40 個字元。", "Start with a lowercase letter; lowercase letters, digits and underscores only, at most 40 characters."},
+	"field.custom_field_taken":   {"字段标识重复。", "欄位識別碼重複。", "Another field already uses this key."},
+	"field.options_not_allowed":  {"只有单选和多选字段可以设置选项。", "只有單選和多選欄位可以設定選項。", "Only choice and multi-choice fields have options."},
+	"field.options_repeated":     {"选项“%v”重复。", "選項「%v」重複。", "The option %q appears twice."},
+	"field.unknown_custom_field": {"没有定义这个自定义字段。", "沒有定義這個自訂欄位。", "No custom field is defined with this key."},
 
 	// entities, used in not_found
 	"entity.user":       {"用户", "使用者", "user"},
@@ -136,6 +163,20 @@ var catalog = map[string]msg{
 	"entity.contact":    {"联系人", "聯絡人", "contact"},
 	"entity.job":        {"任务", "工作", "job"},
 	"entity.record":     {"记录", "紀錄", "record"},
+
+	// customer timeline summaries (CUS-11)
+	"timeline.customer.create":  {"创建了客户", "建立了客戶", "Customer created"},
+	"timeline.customer.update":  {"修改了客户：%s", "修改了客戶：%s", "Customer changed: %s"},
+	"timeline.customer.delete":  {"客户移入回收站", "客戶移入資源回收筒", "Customer moved to the recycle bin"},
+	"timeline.customer.restore": {"客户从回收站恢复", "客戶從資源回收筒還原", "Customer restored from the recycle bin"},
+	"timeline.customer.churn":   {"客户标记为流失", "客戶標記為流失", "Customer marked as churned"},
+	"timeline.customer.merge":   {"合并了客户：%s", "合併了客戶：%s", "Customers merged: %s"},
+	"timeline.customer.other":   {"客户记录：%s", "客戶紀錄：%s", "Customer record: %s"},
+	"timeline.contact.create":   {"新增联系人 %s", "新增聯絡人 %s", "Contact %s added"},
+	"timeline.contact.update":   {"修改了联系人 %s：%s", "修改了聯絡人 %s：%s", "Contact %s changed: %s"},
+	"timeline.contact.delete":   {"删除了联系人 %s", "刪除了聯絡人 %s", "Contact %s removed"},
+	"timeline.contact.merge":    {"联系人 %s 随合并转入", "聯絡人 %s 隨合併轉入", "Contact %s moved over by a merge"},
+	"timeline.contact.other":    {"联系人 %s：%s", "聯絡人 %s：%s", "Contact %s: %s"},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form

@@ -108,7 +108,7 @@ func tenantsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := p.GetTenant(ctx, t.ID)
+			s, err := p.ViewTenant(ctx, t.ID)
 			if err != nil {
 				return err
 			}
