@@ -226,9 +226,9 @@ func TestPutCustomRole(t *testing.T) {
 	})
 }
 
-// The general manager holds *:* by default (default_policy.csv), role:update included; every
-// other default role but the owner lacks it.
-func TestPutRoleByGeneralManager(t *testing.T) {
+// Only the owner manages roles (default_policy.csv): the general manager may read them but not
+// change them, and nobody may change the owner role.
+func TestPutRoleOwnerOnly(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		acme := env.Signup(t)
 		gm := acme.AddUser(t, "general_manager")
@@ -239,8 +239,10 @@ func TestPutRoleByGeneralManager(t *testing.T) {
 			{Name: "vice president", Method: "PUT", URL: "/api/v1/roles/warehouse", As: vp, Body: body, Status: 403, Code: "forbidden"},
 			{Name: "auditor", Method: "PUT", URL: "/api/v1/roles/warehouse", As: auditor, Body: body, Status: 403, Code: "forbidden"},
 			{Name: "auditor reads", Method: "GET", URL: "/api/v1/roles/warehouse", As: auditor, Status: 200},
-			{Name: "general manager on owner", Method: "PUT", URL: "/api/v1/roles/owner", As: gm, Body: body, Status: 409, Code: "conflict"},
-			{Name: "general manager", Method: "PUT", URL: "/api/v1/roles/warehouse", As: gm, Body: body, Status: 200, Contains: []string{`"object":"product","action":"*"`}},
+			{Name: "general manager", Method: "PUT", URL: "/api/v1/roles/warehouse", As: gm, Body: body, Status: 403, Code: "forbidden"},
+			{Name: "general manager reads", Method: "GET", URL: "/api/v1/roles/warehouse", As: gm, Status: 200},
+			{Name: "owner on owner", Method: "PUT", URL: "/api/v1/roles/owner", As: acme.Owner, Body: body, Status: 409, Code: "conflict"},
+			{Name: "owner", Method: "PUT", URL: "/api/v1/roles/warehouse", As: acme.Owner, Body: body, Status: 200, Contains: []string{`"object":"product","action":"*"`}},
 		})
 	})
 }

@@ -156,11 +156,17 @@ func TestDefaultGrantsEnforced(t *testing.T) {
 		if got := allowed(t, e, r.Key, "t1", "customer", "read"); got != want {
 			t.Errorf("%s customer:read = %v, want %v", r.Key, got, want)
 		}
-		admin := r.Key == "owner" || r.Key == "general_manager"
-		for _, p := range []policies.Perm{{"role", "update"}, {"settings", "update"}, {"user", "create"}, {"plugin", "update"}} {
-			if got := allowed(t, e, r.Key, "t1", p.Object, p.Action); got != admin {
-				t.Errorf("%s %s:%s = %v, want %v", r.Key, p.Object, p.Action, got, admin)
+		// Only the owner administers the tenant (roles, settings, plugins); the general manager
+		// also manages staff.
+		owner := r.Key == "owner"
+		for _, p := range []policies.Perm{{"role", "update"}, {"settings", "update"}, {"plugin", "update"}} {
+			if got := allowed(t, e, r.Key, "t1", p.Object, p.Action); got != owner {
+				t.Errorf("%s %s:%s = %v, want %v", r.Key, p.Object, p.Action, got, owner)
 			}
+		}
+		staffAdmin := owner || r.Key == "general_manager"
+		if got := allowed(t, e, r.Key, "t1", "user", "create"); got != staffAdmin {
+			t.Errorf("%s user:create = %v, want %v", r.Key, got, staffAdmin)
 		}
 		// Nobody's grants reach another tenant: the user holds the role in t1 only.
 		if allowed(t, e, r.Key, "t2", "customer", "read") {
