@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/config"
@@ -263,13 +264,15 @@ func TestPutRoleFieldErrorNames(t *testing.T) {
 }
 
 // Two replicas of the server share the database: a role change made through one applies on the
-// other at its next request, because the policy version travels with the tenant row.
+// other once its tenant-state cache (TenantStateTTL) has expired, because the policy version
+// travels with the tenant row.
 func TestPolicyChangeReachesOtherReplica(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		acme := env.Signup(t)
 		sales := acme.AddUser(t, "salesperson")
 		cfg := config.Config{BaseURL: "http://localhost:8080", SecretKey: "another replica's secret key, long enough"}
-		srv2, err := server.New(cfg, env.DB, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{LoginRateLimit: 1 << 20})
+		const ttl = 300 * time.Millisecond
+		srv2, err := server.New(cfg, env.DB, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{LoginRateLimit: 1 << 20, TenantStateTTL: ttl})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,6 +291,8 @@ func TestPolicyChangeReachesOtherReplica(t *testing.T) {
 		revoked := before
 		revoked.Permissions = slices.DeleteFunc(slices.Clone(before.Permissions), func(p policies.Perm) bool { return p.Object == "department" })
 		acme.Owner.MustDo(t, "PUT", "/api/v1/roles/salesperson", putBody(revoked), 200, nil)
+		// The replica caches the tenant's state for ttl: the change applies once that has passed.
+		time.Sleep(ttl + 50*time.Millisecond)
 		if st := onReplica("GET", "/api/v1/departments/"+acme.Departments["Sales"].String(), nil); st != 403 {
 			t.Errorf("replica after revoking department:read: %d, want 403", st)
 		}

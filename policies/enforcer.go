@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/casbin/casbin/v2"
@@ -47,6 +49,8 @@ type tenantPolicy struct {
 	version  int64
 	enforcer *casbin.SyncedCachedEnforcer
 	roles    map[string]Role
+	// effective caches Effective per set of roles; the entry is replaced on any policy change.
+	effective sync.Map // "role,role" → []Perm
 }
 
 // NewAuthorizer returns an Authorizer caching up to 4096 tenants' policies.
@@ -192,7 +196,16 @@ func (a *Authorizer) Grants(ctx context.Context, role string) ([]Perm, error) {
 }
 
 // Effective lists the concrete permissions of a set of roles (wildcards expanded), sorted.
+// The result is shared: callers must not modify it.
 func (a *Authorizer) Effective(ctx context.Context, roles []string) ([]Perm, error) {
+	p, err := a.policy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join(roles, ",")
+	if v, ok := p.effective.Load(key); ok {
+		return v.([]Perm), nil
+	}
 	seen := map[Perm]bool{}
 	for _, r := range roles {
 		grants, err := a.Grants(ctx, r)
@@ -210,6 +223,7 @@ func (a *Authorizer) Effective(ctx context.Context, roles []string) ([]Perm, err
 		out = append(out, p)
 	}
 	sortPerms(out)
+	p.effective.Store(key, out)
 	return out, nil
 }
 
@@ -344,5 +358,5 @@ func UsersWithRole(ctx context.Context, tx *gorm.DB, role string) ([]uuid.UUID, 
 }
 
 func bumpPolicyVersion(tx *gorm.DB, tenantID uuid.UUID) error {
-	return tx.Exec("UPDATE tenants SET policy_version = policy_version + 1 WHERE id = ?", tenantID).Error
+	return store.BumpTenantVersion(tx, tenantID, "policy_version")
 }

@@ -295,6 +295,7 @@ func (p *Platform) transition(ctx context.Context, id uuid.UUID, action string, 
 		if err := tx.Model(&t).Select("status", "suspend_mode", "updated_at", "version").Updates(&t).Error; err != nil {
 			return err
 		}
+		store.TenantChanged(tx, t.ID)
 		if details == nil {
 			details = map[string]any{}
 		}

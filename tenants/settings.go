@@ -13,6 +13,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants/tenantctx"
 )
@@ -67,6 +68,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 		if res.RowsAffected != 1 {
 			return problem.New(problem.Conflict, "version_conflict")
 		}
+		store.TenantChanged(tx, tid)
 		out = SettingsView{Settings: cur.Settings, Version: t.Version + 1}
 		return audit.Record(ctx, tx, "update", "settings", tid.String(), json.RawMessage(before), cur.Settings)
 	})

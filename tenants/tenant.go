@@ -48,6 +48,7 @@ type Tenant struct {
 	Plan          string                       `json:"plan"`
 	TrialEndsAt   *time.Time                   `json:"trial_ends_at,omitempty"`
 	Settings      datatypes.JSONType[Settings] `json:"-"`
+	AuthVersion   int64                        `json:"-"`
 	PolicyVersion int64                        `json:"-"`
 	CreatedAt     time.Time                    `json:"created_at"`
 	UpdatedAt     time.Time                    `json:"updated_at"`

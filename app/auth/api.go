@@ -101,22 +101,12 @@ func (a *Auth) Routes(r *api.Router) {
 // Me describes the signed-in user.
 func (a *Auth) Me(c *fiber.Ctx) (*MeOutput, error) {
 	ctx := c.UserContext()
-	actor := tenantctx.ActorFrom(ctx)
-	info, _ := tenantctx.InfoFrom(ctx)
-	var u org.User
-	var t *tenants.Tenant
-	if err := a.DB.Read(ctx, func(tx *gorm.DB) error {
-		var err error
-		u, err = org.FindUser(tx, actor.UserID)
-		return err
-	}); err != nil {
-		return nil, err
+	// Authentication has just loaded (or validated from its cache) the user and tenant.
+	p, ok := c.Locals(principalKey).(*principal)
+	if !ok {
+		return nil, problem.New(problem.Unauthenticated, "unauthenticated")
 	}
-	t, err := a.Tenants.FindByID(ctx, info.ID)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := a.Authz.UserRoles(ctx, u.ID)
+	roles, err := a.Authz.UserRoles(ctx, p.user.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -128,10 +118,11 @@ func (a *Auth) Me(c *fiber.Ctx) (*MeOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &MeOutput{User: u.View(roles), Tenant: t.View(), Roles: u.View(roles).Roles, Permissions: perms,
+	u := p.user.View(roles)
+	out := &MeOutput{User: u, Tenant: p.tenant.View(), Roles: u.Roles, Permissions: perms,
 		DataScope: scope, Locale: tenantctx.Locale(ctx)}
-	if s, ok := c.Locals("session").(*Session); ok {
-		out.CSRFToken = s.CSRFToken
+	if p.session != nil {
+		out.CSRFToken = p.session.CSRFToken
 	}
 	return out, nil
 }
@@ -188,6 +179,9 @@ func (a *Auth) RevokeToken(ctx context.Context, id uuid.UUID) error {
 		now := a.now()
 		t.RevokedAt = &now
 		if err := tx.Model(&t).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		if err := CredentialsChanged(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "revoke", "api_token", t.ID.String(), before, t)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/org"
@@ -40,6 +43,15 @@ type Auth struct {
 	// signOut is "METHOD /full/path" of the logout route, which a suspended tenant's users may
 	// still use. Set by Routes.
 	signOut string
+
+	// TenantStateTTL is how long a tenant's status and change counters are cached. Changes
+	// made through this process apply at once; on other replicas within this time. Zero reads
+	// the tenant on every request.
+	TenantStateTTL time.Duration
+
+	cacheOnce    sync.Once
+	principals   *expirable.LRU[cacheKey, *cacheEntry]
+	tenantStates *expirable.LRU[uuid.UUID, *tenants.Tenant]
 }
 
 func (a *Auth) now() time.Time {
@@ -51,10 +63,11 @@ func (a *Auth) now() time.Time {
 
 // principal is what authentication found.
 type principal struct {
-	tenant  *tenants.Tenant
-	user    org.User
-	session *Session
-	via     string
+	tenant       *tenants.Tenant
+	tenantLocale string
+	user         org.User
+	session      *Session
+	via          string
 }
 
 // Authenticate is the guard for signed-in routes: it resolves the session cookie or bearer
@@ -89,6 +102,7 @@ func (a *Auth) Authenticate(c *fiber.Ctx) error {
 	c.SetUserContext(a.contextFor(ctx, c, p))
 	c.Locals("tenant_id", p.tenant.ID.String())
 	c.Locals("user_id", p.user.ID.String())
+	c.Locals(principalKey, p)
 	if p.session != nil {
 		c.Locals("session", p.session)
 	}
@@ -97,6 +111,7 @@ func (a *Auth) Authenticate(c *fiber.Ctx) error {
 
 func (a *Auth) contextFor(ctx context.Context, c *fiber.Ctx, p *principal) context.Context {
 	info := p.tenant.Info()
+	info.Locale = p.tenantLocale
 	ctx = tenantctx.WithInfo(ctx, info)
 	actor := tenantctx.Actor{UserID: p.user.ID, Via: p.via}
 	if p.user.DepartmentID != nil {
@@ -157,15 +172,16 @@ func (a *Auth) bySession(ctx context.Context, cookie string) (*principal, error)
 	if !ok {
 		return nil, problem.New(problem.Unauthenticated, "unauthenticated")
 	}
-	p := &principal{via: "session", session: &Session{}}
-	err := a.load(ctx, tid, p, func(tx *gorm.DB) (uuid.UUID, error) {
-		err := tx.Take(p.session, "token_hash = ?", HashToken(secret)).Error
+	hash := HashToken(secret)
+	return a.resolve(ctx, tid, hash, "session", func(tx *gorm.DB, p *principal, e *cacheEntry) (uuid.UUID, error) {
+		p.session = &Session{}
+		err := tx.Take(p.session, "token_hash = ?", hash).Error
 		if err != nil || !p.session.ExpiresAt.After(a.now()) {
 			return uuid.Nil, problem.New(problem.Unauthenticated, "unauthenticated")
 		}
+		e.expires = p.session.ExpiresAt
 		return p.session.UserID, nil
 	})
-	return p, err
 }
 
 // tokenString builds an API token: the tenant (so the lookup can be tenant-scoped) and a secret.
@@ -184,52 +200,110 @@ func (a *Auth) byToken(ctx context.Context, raw string) (*principal, error) {
 		return nil, bad
 	}
 	tid, _ := uuid.FromBytes(b)
-	p := &principal{via: "token"}
-	var tok APIToken
+	hash := HashToken(raw)
 	now := a.now()
-	err = a.load(ctx, tid, p, func(tx *gorm.DB) (uuid.UUID, error) {
-		if err := tx.Take(&tok, "token_hash = ?", HashToken(raw)).Error; err != nil {
+	var used *APIToken
+	p, err := a.resolve(ctx, tid, hash, "token", func(tx *gorm.DB, _ *principal, e *cacheEntry) (uuid.UUID, error) {
+		var tok APIToken
+		if err := tx.Take(&tok, "token_hash = ?", hash).Error; err != nil {
 			return uuid.Nil, bad
 		}
 		if tok.RevokedAt != nil || (tok.ExpiresAt != nil && !tok.ExpiresAt.After(now)) {
 			return uuid.Nil, bad
 		}
+		if tok.ExpiresAt != nil {
+			e.expires = *tok.ExpiresAt
+		}
+		e.tokenID = tok.ID
+		if tok.LastUsedAt != nil {
+			e.lastUsed = *tok.LastUsedAt
+		}
+		used = &tok
 		return tok.UserID, nil
 	})
 	if err != nil {
+		if problem.Is(err, problem.Unauthenticated) {
+			return nil, bad
+		}
 		return nil, err
 	}
 	// Record use at most every few minutes: a write per request would cost more than the read.
-	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) > 5*time.Minute {
+	if e, ok := a.cache().Get(cacheKey(hash)); ok && now.Sub(e.lastUsed) > 5*time.Minute {
+		e.lastUsed = now
 		tctx := tenantctx.WithTenant(ctx, tid)
 		_ = a.DB.Tx(tctx, func(tx *gorm.DB) error {
-			return tx.Model(&tok).Update("last_used_at", now).Error
+			return tx.Model(&APIToken{TenantID: tid, ID: e.tokenID}).Update("last_used_at", now).Error
 		})
 	}
+	_ = used
 	return p, nil
 }
 
-// load resolves the tenant, then (in its scope) the credential's user, who must be active.
-func (a *Auth) load(ctx context.Context, tid uuid.UUID, p *principal, find func(tx *gorm.DB) (uuid.UUID, error)) error {
-	t, err := a.Tenants.FindByID(ctx, tid)
-	if err != nil {
-		if problem.Is(err, problem.NotFound) {
-			return problem.New(problem.Unauthenticated, "unauthenticated")
+// tenantState returns the tenant's status and change counters: from a cache that lives
+// TenantStateTTL and is dropped in this process as soon as a change to the tenant commits, else
+// from one primary-key read.
+func (a *Auth) tenantState(ctx context.Context, tid uuid.UUID) (*tenants.Tenant, error) {
+	states := a.states()
+	if states != nil {
+		if t, ok := states.Get(tid); ok {
+			return t, nil
 		}
-		return err
 	}
-	p.tenant = t
-	return a.DB.Read(tenantctx.WithTenant(ctx, tid), func(tx *gorm.DB) error {
-		uid, err := find(tx)
+	var t tenants.Tenant
+	err := a.DB.Gorm(ctx).Select("id", "slug", "name", "status", "suspend_mode", "plan", "policy_version", "auth_version").
+		Take(&t, "id = ?", tid).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.New(problem.Unauthenticated, "unauthenticated")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if states != nil {
+		states.Add(tid, &t)
+	}
+	return &t, nil
+}
+
+// resolve authenticates a credential of tenant tid whose secret hashes to key. The tenant's
+// state (status, versions) is read on every request — one primary-key read — so suspension,
+// policy changes and credential changes apply at once on every replica; the credential and its
+// user come from the principal cache while the tenant's auth_version is unchanged, else from
+// the database through find.
+func (a *Auth) resolve(ctx context.Context, tid uuid.UUID, key []byte, via string,
+	find func(tx *gorm.DB, p *principal, e *cacheEntry) (uuid.UUID, error)) (*principal, error) {
+	unauth := problem.New(problem.Unauthenticated, "unauthenticated")
+	t, err := a.tenantState(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	k := cacheKey(key)
+	if e, ok := a.cache().Get(k); ok && e.tenantID == tid && e.authVersion == t.AuthVersion && (e.expires.IsZero() || e.expires.After(now)) {
+		return &principal{tenant: t, tenantLocale: e.tenantLocale, user: e.user, session: e.session, via: via}, nil
+	}
+	full, err := a.Tenants.FindByID(ctx, tid)
+	if err != nil {
+		return nil, unauth
+	}
+	p := &principal{tenant: t, tenantLocale: full.Settings.Data().Locale, via: via}
+	e := &cacheEntry{tenantID: tid, authVersion: t.AuthVersion, tenantLocale: p.tenantLocale}
+	err = a.DB.Read(tenantctx.WithTenant(ctx, tid), func(tx *gorm.DB) error {
+		uid, err := find(tx, p, e)
 		if err != nil {
 			return err
 		}
 		p.user, err = org.FindUser(tx, uid)
 		if err != nil || p.user.Status != org.UserActive {
-			return problem.New(problem.Unauthenticated, "unauthenticated")
+			return unauth
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	e.user, e.session = p.user, p.session
+	a.cache().Add(k, e)
+	return p, nil
 }
 
 // StartSession creates a session for a user and sets its cookie; it returns the CSRF token.
@@ -253,7 +327,20 @@ func EndUserSessions(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
 	if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
 		return err
 	}
-	return tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", time.Now().UTC()).Error
+	if err := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
+		return err
+	}
+	return CredentialsChanged(ctx, tx)
+}
+
+// CredentialsChanged tells every server's principal cache that a credential or a user of the
+// context's tenant changed (call it inside the changing transaction).
+func CredentialsChanged(ctx context.Context, tx *gorm.DB) error {
+	tid, ok := tenantctx.TenantID(ctx)
+	if !ok {
+		return store.ErrNoTenant
+	}
+	return store.BumpTenantVersion(tx, tid, "auth_version")
 }
 
 var errBadLogin = problem.New(problem.Unauthenticated, "bad_credentials")
@@ -290,7 +377,12 @@ func (a *Auth) Login(ctx context.Context, slug, email, password string) (*tenant
 // Logout ends the request's session, if it has one.
 func (a *Auth) Logout(c *fiber.Ctx) error {
 	if s, ok := c.Locals("session").(*Session); ok {
-		if err := a.DB.Tx(c.UserContext(), func(tx *gorm.DB) error { return tx.Delete(s).Error }); err != nil {
+		if err := a.DB.Tx(c.UserContext(), func(tx *gorm.DB) error {
+			if err := tx.Delete(s).Error; err != nil {
+				return err
+			}
+			return CredentialsChanged(c.UserContext(), tx)
+		}); err != nil {
 			return err
 		}
 	}

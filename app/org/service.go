@@ -301,6 +301,10 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 			}
 		}
 		view = u.View(roles)
+		// Authenticated principals cache the user (department, locale, status): tell them.
+		if err := store.BumpTenantVersion(tx, u.TenantID, "auth_version"); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "update", "user", u.ID.String(), before, view)
 	})
 	return view, err

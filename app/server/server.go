@@ -60,6 +60,10 @@ type Options struct {
 	LoginRateLimit int
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// TenantStateTTL is how long authentication caches a tenant's status and change counters
+	// (default one second; negative: never cache). Changes made through this server apply at
+	// once; changes made through another replica within this time.
+	TenantStateTTL time.Duration
 }
 
 // New builds the server on an open, migrated database.
@@ -102,7 +106,12 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.App.Post("/platform/v1/auth/login", loginLimiter)
 	s.App.Post("/api/v1/signup", loginLimiter)
 
-	s.Auth = &auth.Auth{DB: db, Tenants: tenants.Repo{DB: db}, Authz: authz, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), Now: opt.Now}
+	stateTTL := opt.TenantStateTTL
+	if stateTTL == 0 {
+		stateTTL = time.Second
+	}
+	s.Auth = &auth.Auth{DB: db, Tenants: tenants.Repo{DB: db}, Authz: authz, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Now: opt.Now, TenantStateTTL: max(stateTTL, 0)}
 	s.Org = &org.Service{DB: db, Authz: authz, HashPassword: auth.HashPassword, OnDeactivate: auth.EndUserSessions, Now: opt.Now}
 	s.Tenants = &tenants.Service{DB: db, Org: s.Org, Now: opt.Now}
 	keys, err := fieldKeys(cfg)
@@ -132,6 +141,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
+	jobs.API{DB: db}.Routes(v1)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.Platform.Routes(root.Group("/platform/v1"))
 

@@ -17,9 +17,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/google/uuid"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -41,6 +43,9 @@ type DB struct {
 	Dialect string
 	// URL is the connection URL the handle was opened with (without secrets in logs).
 	URL string
+
+	hooksMu       sync.RWMutex
+	tenantChanged []func(tenantID uuid.UUID)
 }
 
 // Options tune Open.
@@ -61,7 +66,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 		NowFunc:                                  func() time.Time { return time.Now().UTC() },
 	}
 	if opt.Log != nil {
-		cfg.Logger = logger.NewSlogLogger(opt.Log, logger.Config{SlowThreshold: 200 * time.Millisecond, IgnoreRecordNotFoundError: true, LogLevel: logger.Warn})
+		cfg.Logger = quietLogger{log: opt.Log, slow: 200 * time.Millisecond}
 	}
 	db := &DB{URL: rawURL}
 	var dial gorm.Dialector
@@ -140,6 +145,8 @@ func (db *DB) Read(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) error) error {
+	changes := &tenantChanges{}
+	ctx = context.WithValue(ctx, tenantChangesKey{}, changes)
 	err := db.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if tid, ok := tenantctx.TenantID(ctx); ok && db.Dialect == Postgres {
 			if err := tx.Exec("SELECT set_config('app.tenant_id', ?, true)", tid.String()).Error; err != nil {
@@ -148,6 +155,9 @@ func (db *DB) tx(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) 
 		}
 		return fn(tx)
 	}, opts)
+	if err == nil {
+		db.notifyTenantChanges(changes.ids)
+	}
 	return translate(err)
 }
 
@@ -235,4 +245,57 @@ func JSONArrayContains(db *DB, column string) string {
 		return column + " @> jsonb_build_array(?::text)"
 	}
 	return "EXISTS (SELECT 1 FROM json_each(" + column + ") WHERE json_each.value = ?)"
+}
+
+// BumpTenantVersion increments one of the tenant row's change counters (policy_version,
+// auth_version) inside tx, so the change and the signal to caches commit together; local
+// caches also hear of it at commit (see OnTenantChange).
+func BumpTenantVersion(tx *gorm.DB, tenantID uuid.UUID, column string) error {
+	if column != "policy_version" && column != "auth_version" {
+		return fmt.Errorf("store: unknown tenant version column %q", column)
+	}
+	if err := tx.Exec("UPDATE tenants SET "+column+" = "+column+" + 1 WHERE id = ?", tenantID).Error; err != nil {
+		return err
+	}
+	TenantChanged(tx, tenantID)
+	return nil
+}
+
+type tenantChangesKey struct{}
+
+type tenantChanges struct {
+	mu  sync.Mutex
+	ids []uuid.UUID
+}
+
+// TenantChanged records, inside a transaction opened by DB.Tx, that the tenant row changed
+// (status, settings, versions); the OnTenantChange hooks run once the transaction commits.
+func TenantChanged(tx *gorm.DB, tenantID uuid.UUID) {
+	if c, ok := tx.Statement.Context.Value(tenantChangesKey{}).(*tenantChanges); ok {
+		c.mu.Lock()
+		c.ids = append(c.ids, tenantID)
+		c.mu.Unlock()
+	}
+}
+
+// OnTenantChange registers fn to run after a transaction that changed a tenant row commits,
+// so this process's caches drop what they hold for it at once. Other replicas rely on their
+// caches' short lifetimes.
+func (db *DB) OnTenantChange(fn func(tenantID uuid.UUID)) {
+	db.hooksMu.Lock()
+	db.tenantChanged = append(db.tenantChanged, fn)
+	db.hooksMu.Unlock()
+}
+
+func (db *DB) notifyTenantChanges(ids []uuid.UUID) {
+	if len(ids) == 0 {
+		return
+	}
+	db.hooksMu.RLock()
+	defer db.hooksMu.RUnlock()
+	for _, id := range ids {
+		for _, fn := range db.tenantChanged {
+			fn(id)
+		}
+	}
 }
