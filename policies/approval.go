@@ -1,12 +1,11 @@
 package policies
 
 import (
-	"bytes"
-	"encoding/json"
 	"sort"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/problem"
 )
 
@@ -24,9 +23,7 @@ type Tier struct {
 func (t *Tier) UnmarshalJSON(b []byte) error {
 	type plain Tier
 	var p plain
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
+	if err := api.DecodeFresh(b, &p); err != nil {
 		return err
 	}
 	*t = Tier(p)

@@ -1,11 +1,10 @@
 package tenants
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 
+	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/problem"
 )
 
@@ -35,9 +34,7 @@ type FieldDef struct {
 func (d *FieldDef) UnmarshalJSON(b []byte) error {
 	type plain FieldDef
 	var p plain
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
+	if err := api.DecodeFresh(b, &p); err != nil {
 		return err
 	}
 	*d = FieldDef(p)

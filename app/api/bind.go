@@ -359,3 +359,13 @@ func ParseUUID(field, raw string) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// DecodeFresh decodes one JSON value strictly (unknown fields refused) into v. Types whose
+// values sit in lists that PATCH bodies replace use it in their UnmarshalJSON through a plain
+// alias type: encoding/json decodes a list into the elements already there, which would keep an
+// old element's fields where the new one has none.
+func DecodeFresh(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

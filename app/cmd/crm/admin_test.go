@@ -45,7 +45,10 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(config.Config{BaseURL: "http://localhost:8080", SecretKey: strings.Repeat("k", 64)}, db, log, server.Options{LoginRateLimit: 1000})
+	srv, err := server.New(config.Config{BaseURL: "http://localhost:8080", SecretKey: strings.Repeat("k", 64)}, db, log, server.Options{LoginRateLimit: 1000,
+		// The CLI works like another process: with the tenant-state cache off the server sees
+		// its changes at the next request (the cache's lifetime is tested in policies).
+		TenantStateTTL: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
