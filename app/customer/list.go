@@ -141,6 +141,9 @@ func (s *Service) find(ctx context.Context, tx *gorm.DB, f Filter) ([]Customer, 
 
 // query builds the WHERE clauses of a list or export.
 func (s *Service) query(ctx context.Context, tx *gorm.DB, f Filter) (*gorm.DB, error) {
+	if name := nulField(f); name != "" {
+		return nil, problem.Field(name, "invalid", "field.invalid")
+	}
 	q := tx.Model(&Customer{})
 	if f.Deleted {
 		q = q.Where("customers.deleted_at IS NOT NULL")
@@ -203,7 +206,7 @@ func uuidAt(t time.Time) uuid.UUID {
 // PostgreSQL), 1–2 characters by a scan bounded to the tenant.
 func (s *Service) search(ctx context.Context, q *gorm.DB, term string) *gorm.DB {
 	tid, _ := tenantctx.TenantID(ctx)
-	if digits := fieldcrypt.NormalizePhone(term); len(digits) >= 7 && len(digits) >= len(strings.ReplaceAll(term, " ", ""))-4 {
+	if digits := fieldcrypt.NormalizePhone(term); looksLikePhone(term) || (len(digits) >= 7 && len(digits) >= len(strings.ReplaceAll(term, " ", ""))-4) {
 		h := s.Keys.PhoneHash(tid.String(), term)
 		return q.Where("(customers.phone_hash = ? OR customers.id IN (SELECT customer_id FROM contacts WHERE contacts.tenant_id = ? AND contacts.phone_hash = ?))", h, tid, h)
 	}
@@ -214,7 +217,27 @@ func (s *Service) search(ctx context.Context, q *gorm.DB, term string) *gorm.DB 
 		}
 		return q.Where("customers.name ILIKE ? ESCAPE '\\'", like)
 	}
+	if s.DB.Dialect == store.Postgres {
+		// ILIKE, as for longer terms: SQLite's LIKE and FTS5 ignore case too.
+		return q.Where("customers.name ILIKE ? ESCAPE '\\'", like)
+	}
 	return q.Where("customers.name LIKE ? ESCAPE '\\'", like)
+}
+
+// looksLikePhone reports whether term is written like a phone number: at least seven digits
+// and nothing but digits, spaces, "+", "-", ".", and brackets ("+86 (138) 0013-8000").
+func looksLikePhone(term string) bool {
+	digits := 0
+	for _, r := range term {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-.()", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 7
 }
 
 func escapeLike(s string) string {

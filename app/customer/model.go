@@ -95,7 +95,7 @@ type Credit struct {
 
 // Scale is the customer's size.
 type Scale struct {
-	Employees     *int             `json:"employees" validate:"omitempty,gte=0"`
+	Employees     *int             `json:"employees" validate:"omitempty,gte=0,lte=100000000"` // PostgreSQL integer; no company is larger
 	AnnualRevenue *decimal.Decimal `json:"annual_revenue"`
 }
 

@@ -28,6 +28,16 @@ type Service struct {
 	Keys  *fieldcrypt.Keys
 	Jobs  *jobs.Queue
 	Now   func() time.Time
+
+	// Classifiers resolves the tenant's classifier plugin (PLG-2); nil, or a nil answer, means
+	// the built-in rules, which also stand in when the plugin fails (classify.go).
+	Classifiers func(ctx context.Context) Classifier
+	// Summaries supplies customers' transaction summaries (the sales module plugs in here);
+	// nil means no transactions yet: summaries are zero and the ABC refresh does not run.
+	Summaries TxSummaries
+	// PoolExemptions keep idle customers out of the public pool, e.g. those with open
+	// opportunities (pool.go).
+	PoolExemptions []PoolExemption
 }
 
 // RegisterJobs adds this package's background jobs (each file registers its own in
@@ -80,10 +90,34 @@ type Input struct {
 // duplicates (same name, credit code or phone in the tenant) stop it with conflict and the
 // candidates in the problem's data, unless confirmed under the "warn" policy.
 func (s *Service) Create(ctx context.Context, in Input) (View, error) {
+	// Naming another owner is an assignment, which needs customer:assign as a PATCH of the
+	// owner does; without it a salesperson could hand customers to colleagues at creation.
+	if actor := tenantctx.ActorFrom(ctx); in.OwnerID != nil && *in.OwnerID != actor.UserID && actor.UserID != uuid.Nil && s.Authz != nil {
+		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
+			return View{}, err
+		}
+	}
+	c, err := s.newCustomer(ctx, in)
+	if err != nil {
+		return View{}, err
+	}
+	var out View
+	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.createTx(ctx, tx, in, c)
+		return err
+	})
+	return out, err
+}
+
+// newCustomer builds the record for a validated Input — defaults, normalised values, sealed
+// sensitive fields, the acting user as owner unless another is given — without touching the
+// database. Create and import share it.
+func (s *Service) newCustomer(ctx context.Context, in Input) (*Customer, error) {
 	actor := tenantctx.ActorFrom(ctx)
 	tid, _ := tenantctx.TenantID(ctx)
 	now := s.now()
-	c := Customer{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Type: in.Type, Name: strings.TrimSpace(in.Name),
+	c := &Customer{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Type: in.Type, Name: strings.TrimSpace(in.Name),
 		ShortName: in.ShortName, CreditCode: strings.ToUpper(in.CreditCode), Industry: in.Industry,
 		Employees: in.Scale.Employees, AnnualRevenue: nullDecimal(in.Scale.AnnualRevenue),
 		Province: in.Address.Province, City: in.Address.City, District: in.Address.District, Region: in.Region,
@@ -92,44 +126,57 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		Tags: datatypes.NewJSONType(normTags(in.Tags)), Email: strings.TrimSpace(in.Email),
 		CustomFields: datatypes.NewJSONType(orMap(in.CustomFields)), Profile: datatypes.NewJSONType(in.Profile),
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	if in.Scale.AnnualRevenue != nil && in.Scale.AnnualRevenue.IsNegative() {
-		return View{}, problem.Field("scale.annual_revenue", "out_of_range", "field.amount")
+	if f := nulField(in); f != "" {
+		return nil, problem.Field(f, "invalid", "field.invalid")
+	}
+	if c.Name == "" {
+		return nil, problem.Field("name", "required", "field.required")
+	}
+	if err := checkRevenue(in.Scale.AnnualRevenue); err != nil {
+		return nil, err
 	}
 	bd, err := parseDate(in.Birthday)
 	if err != nil {
-		return View{}, problem.Field("birthday", "invalid_format", "field.invalid_format")
+		return nil, problem.Field("birthday", "invalid_format", "field.invalid_format")
 	}
 	c.Birthday = bd
-	if err := s.seal(&c, in.Address.Street, in.Phone, in.IDNumber); err != nil {
-		return View{}, err
+	if err := s.seal(c, in.Address.Street, in.Phone, in.IDNumber); err != nil {
+		return nil, err
 	}
 	c.OwnerID = in.OwnerID
 	if c.OwnerID == nil && actor.UserID != uuid.Nil {
 		id := actor.UserID
 		c.OwnerID = &id
 	}
-	var out View
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		if err := s.setOwnerAndDepartment(tx, &c, in.DepartmentID); err != nil {
-			return err
-		}
-		if err := s.checkDuplicates(ctx, tx, &c, in.AllowDuplicate); err != nil {
-			return err
-		}
-		if err := tx.Create(&c).Error; err != nil {
-			return err
-		}
-		var err error
-		out, err = view(s.Keys, &c)
-		if err != nil {
-			return err
-		}
-		if err := audit.Record(ctx, tx, "create", "customer", c.ID.String(), nil, redacted(out)); err != nil {
-			return err
-		}
-		return outbox.Publish(ctx, tx, "customer.created", "customer", c.ID, eventPayload(out))
-	})
-	return out, err
+	return c, nil
+}
+
+// createTx checks c's owner, department and possible duplicates, inserts it, and writes its
+// audit entry and created event, all in tx.
+func (s *Service) createTx(ctx context.Context, tx *gorm.DB, in Input, c *Customer) (View, error) {
+	if err := s.setOwnerAndDepartment(tx, c, in.DepartmentID); err != nil {
+		return View{}, err
+	}
+	if err := s.validateCustomFields(ctx, tx, in.CustomFields, true); err != nil {
+		return View{}, err
+	}
+	if err := s.checkDuplicates(ctx, tx, c, in.AllowDuplicate); err != nil {
+		return View{}, err
+	}
+	if err := s.classifyNew(ctx, tx, c, in); err != nil {
+		return View{}, err
+	}
+	if err := tx.Create(c).Error; err != nil {
+		return View{}, err
+	}
+	out, err := view(s.Keys, c)
+	if err != nil {
+		return View{}, err
+	}
+	if err := audit.Record(ctx, tx, "create", "customer", c.ID.String(), nil, redacted(out)); err != nil {
+		return View{}, err
+	}
+	return out, outbox.Publish(ctx, tx, "customer.created", "customer", c.ID, eventPayload(out))
 }
 
 func or(v, def string) string {
@@ -265,6 +312,9 @@ func findDuplicates(tx *gorm.DB, name, creditCode, phoneHash string, except uuid
 }
 
 func (s *Service) checkDuplicates(ctx context.Context, tx *gorm.DB, c *Customer, confirmed bool) error {
+	if err := s.lockDuplicateCheck(tx, c.TenantID); err != nil {
+		return err
+	}
 	dups, err := findDuplicates(tx, c.Name, c.CreditCode, c.PhoneHash, c.ID)
 	if err != nil || len(dups) == 0 {
 		return err
@@ -284,6 +334,17 @@ func (s *Service) checkDuplicates(ctx context.Context, tx *gorm.DB, c *Customer,
 	return &problem.Error{Code: problem.Conflict, Key: key, Data: map[string]any{"duplicates": dups}}
 }
 
+// lockDuplicateCheck serialises, per tenant and until tx ends, the duplicate check and the
+// insert that follows it. On PostgreSQL (READ COMMITTED) two concurrent creates of the same
+// customer would otherwise both find no duplicate and both insert; SQLite's transactions take
+// the write lock up front (_txlock=immediate), which serialises them already.
+func (s *Service) lockDuplicateCheck(tx *gorm.DB, tenant uuid.UUID) error {
+	if s.DB.Dialect != store.Postgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "customer duplicates "+tenant.String()).Error
+}
+
 // redacted is a view for the audit trail: sensitive values are replaced by a marker, so the
 // history says that a phone changed without storing it in clear.
 func redacted(v View) View {
@@ -295,6 +356,17 @@ func redacted(v View) View {
 	}
 	v.Phone, v.IDNumber, v.Address.Street = mask(v.Phone), mask(v.IDNumber), mask(v.Address.Street)
 	return v
+}
+
+// auditChange writes a customer's audit entry with the sensitive values masked after the diff:
+// masking first ("***" before and after) would drop a changed phone from the history.
+func auditChange(ctx context.Context, tx *gorm.DB, action string, id uuid.UUID, before, after View) error {
+	changes, err := audit.Diff(before, after)
+	if err != nil {
+		return err
+	}
+	audit.Mask(changes, "phone", "id_number", "address.street")
+	return audit.RecordChanges(ctx, tx, action, "customer", id.String(), changes)
 }
 
 // eventPayload is what consumers get with a customer event: the record without sensitive data.
@@ -368,19 +440,14 @@ func (s *Service) mutate(ctx context.Context, id uuid.UUID, version int64, actio
 		if err := change(tx, c); err != nil {
 			return err
 		}
-		c.UpdatedAt, c.Version = s.now(), old+1
-		res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").Updates(c)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+		if err := s.save(tx, c, old, s.now()); err != nil {
+			return err
 		}
 		out, err = view(s.Keys, c)
 		if err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, action, "customer", c.ID.String(), redacted(before), redacted(out)); err != nil {
+		if err := auditChange(ctx, tx, action, c.ID, before, out); err != nil {
 			return err
 		}
 		if event == "" {
@@ -414,6 +481,9 @@ func (s *Service) Restore(ctx context.Context, id uuid.UUID) (View, error) {
 
 // Churn marks a customer lost with a reason (CUS-5); the record is archived, not deleted.
 func (s *Service) Churn(ctx context.Context, id uuid.UUID, reason string) (View, error) {
+	if strings.IndexByte(reason, 0) >= 0 {
+		return View{}, problem.Field("reason", "invalid", "field.invalid")
+	}
 	return s.mutate(ctx, id, 0, "churn", "customer.churned", false, func(_ *gorm.DB, c *Customer) error {
 		if c.Stage == StageChurned {
 			return problem.New(problem.Conflict, "transition", c.Stage, StageChurned)
@@ -448,3 +518,20 @@ func (s *Service) PurgeRecycleBin(ctx context.Context, now time.Time) (int64, er
 
 // RecycleBinDays is how long deleted customers can be restored.
 const RecycleBinDays = 30
+
+// save writes every column of c, provided the stored version is still old (optimistic
+// locking), stamping updated_at with now and the next version. A concurrent
+// change answers conflict.
+func (s *Service) save(tx *gorm.DB, c *Customer, old int64, now time.Time) error {
+	c.UpdatedAt, c.Version = now, old+1
+	// UpdateColumns, not Updates: Updates would replace updated_at with GORM's own clock.
+	res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").UpdateColumns(c)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		c.Version = old
+		return problem.New(problem.Conflict, "version_conflict")
+	}
+	return nil
+}

@@ -18,7 +18,7 @@ type Update struct {
 	Type                *string                 `json:"type" validate:"omitempty,oneof=enterprise individual"`
 	Name                *string                 `json:"name" validate:"omitempty,min=1,max=200"`
 	ShortName           *string                 `json:"short_name" validate:"omitempty,max=100"`
-	CreditCode          *string                 `json:"credit_code" validate:"omitempty,len=18,alphanum"`
+	CreditCode          *string                 `json:"credit_code" validate:"omitzero,len=18,alphanum"`
 	Industry            *string                 `json:"industry" validate:"omitempty,max=100"`
 	Scale               *Scale                  `json:"scale"`
 	Address             *Address                `json:"address"`
@@ -34,7 +34,7 @@ type Update struct {
 	Tags                *[]string               `json:"tags" validate:"omitempty,max=50,dive,min=1,max=50"`
 	Phone               *string                 `json:"phone" validate:"omitempty,max=40"`
 	IDNumber            *string                 `json:"id_number" validate:"omitempty,max=40"`
-	Email               *string                 `json:"email" validate:"omitempty,email,max=254"`
+	Email               *string                 `json:"email" validate:"omitzero,email,max=254"`
 	Birthday            api.Nullable[string]    `json:"birthday"`
 	CustomFields        *map[string]any         `json:"custom_fields"`
 	Profile             *Profile                `json:"profile"`
@@ -48,31 +48,32 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return View{}, err
 		}
 	}
+	if f := nulField(u); f != "" {
+		return View{}, problem.Field(f, "invalid", "field.invalid")
+	}
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return View{}, problem.Field("name", "required", "field.required")
+	}
 	if v := u.IntentClass.Value(); u.IntentClass.Set() && !u.IntentClass.Null() && v != "A" && v != "B" && v != "C" {
 		return View{}, problem.Field("intent_class", "invalid_choice", "field.invalid_choice", "A, B, C")
 	}
 	return s.mutate(ctx, id, u.Version, "update", "customer.updated", false, func(tx *gorm.DB, c *Customer) error {
-		str := func(dst *string, v *string) {
-			if v != nil {
-				*dst = strings.TrimSpace(*v)
-			}
-		}
-		str(&c.Type, u.Type)
-		str(&c.Name, u.Name)
-		str(&c.ShortName, u.ShortName)
-		str(&c.Industry, u.Industry)
-		str(&c.Region, u.Region)
-		str(&c.BusinessScope, u.BusinessScope)
-		str(&c.LegalRepresentative, u.LegalRepresentative)
-		str(&c.Source, u.Source)
-		str(&c.Stage, u.Stage)
-		str(&c.Email, u.Email)
+		setTrimmed(&c.Type, u.Type)
+		setTrimmed(&c.Name, u.Name)
+		setTrimmed(&c.ShortName, u.ShortName)
+		setTrimmed(&c.Industry, u.Industry)
+		setTrimmed(&c.Region, u.Region)
+		setTrimmed(&c.BusinessScope, u.BusinessScope)
+		setTrimmed(&c.LegalRepresentative, u.LegalRepresentative)
+		setTrimmed(&c.Source, u.Source)
+		setTrimmed(&c.Stage, u.Stage)
+		setTrimmed(&c.Email, u.Email)
 		if u.CreditCode != nil {
 			c.CreditCode = strings.ToUpper(*u.CreditCode)
 		}
 		if u.Scale != nil {
-			if u.Scale.AnnualRevenue != nil && u.Scale.AnnualRevenue.IsNegative() {
-				return problem.Field("scale.annual_revenue", "out_of_range", "field.amount")
+			if err := checkRevenue(u.Scale.AnnualRevenue); err != nil {
+				return err
 			}
 			c.Employees, c.AnnualRevenue = u.Scale.Employees, nullDecimal(u.Scale.AnnualRevenue)
 		}
@@ -92,6 +93,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			c.Tags = datatypes.NewJSONType(normTags(*u.Tags))
 		}
 		if u.CustomFields != nil {
+			if err := s.validateCustomFields(ctx, tx, *u.CustomFields, false); err != nil {
+				return err
+			}
 			c.CustomFields = datatypes.NewJSONType(orMap(*u.CustomFields))
 		}
 		if u.Profile != nil {
@@ -130,6 +134,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 				c.FormerOwnerID = c.OwnerID
 			}
 			c.OwnerID = u.OwnerID.Ptr()
+			if c.OwnerID != nil && c.InPool {
+				c.InPool, c.PoolEnteredAt = false, nil // assigned out of the public pool
+			}
 			if !u.DepartmentID.Set() {
 				dept = nil // follow the new owner's department
 			}
@@ -142,6 +149,6 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 				return err
 			}
 		}
-		return nil
+		return s.classifyAfterUpdate(ctx, tx, c, &u)
 	})
 }

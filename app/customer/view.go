@@ -1,6 +1,9 @@
 package customer
 
 import (
+	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -8,6 +11,7 @@ import (
 	"gorm.io/datatypes"
 
 	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/problem"
 )
 
 // aad binds a sealed value to its tenant, record and field.
@@ -61,11 +65,98 @@ func view(keys *fieldcrypt.Keys, c *Customer) (View, error) {
 	return v, nil
 }
 
+// nullDecimal is an optional amount for storage, rounded to the cent as PostgreSQL's
+// numeric(20,2) column would round it, so both databases keep the same value.
 func nullDecimal(d *decimal.Decimal) decimal.NullDecimal {
 	if d == nil {
 		return decimal.NullDecimal{}
 	}
-	return decimal.NullDecimal{Decimal: *d, Valid: true}
+	return decimal.NullDecimal{Decimal: d.Round(2), Valid: true}
+}
+
+// maxRevenue is the first annual revenue numeric(20,2) cannot hold.
+var maxRevenue = decimal.New(1, 18)
+
+// checkRevenue refuses a negative annual revenue, and one too large to store (which
+// PostgreSQL would refuse with an error, while SQLite kept it).
+func checkRevenue(d *decimal.Decimal) error {
+	switch {
+	case d == nil:
+		return nil
+	case d.IsNegative():
+		return problem.Field("scale.annual_revenue", "out_of_range", "field.amount")
+	case d.Round(2).Cmp(maxRevenue) >= 0:
+		return problem.Field("scale.annual_revenue", "out_of_range", "field.out_of_range")
+	}
+	return nil
+}
+
+// nulField names the first field of v (an input struct) with a NUL character in any of its
+// strings — map keys and values, list elements and nested objects included — as a dotted
+// JSON or query name; "" when there is none. PostgreSQL cannot store NUL in text, so such
+// input is refused as invalid on every database instead of failing there as an internal
+// error.
+func nulField(v any) string { return nulIn(reflect.ValueOf(v), "") }
+
+func nulIn(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nulIn(v.Elem(), path)
+		}
+	case reflect.String:
+		if strings.IndexByte(v.String(), 0) >= 0 {
+			return path
+		}
+	case reflect.Slice, reflect.Array:
+		switch v.Type().Elem().Kind() {
+		case reflect.String, reflect.Interface, reflect.Pointer, reflect.Struct, reflect.Map, reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				if f := nulIn(v.Index(i), path); f != "" {
+					return f
+				}
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			k := fmt.Sprint(it.Key())
+			if strings.IndexByte(k, 0) >= 0 {
+				return path
+			}
+			if f := nulIn(it.Value(), joinPath(path, k)); f != "" {
+				return f
+			}
+		}
+	case reflect.Struct:
+		if pkg := v.Type().PkgPath(); pkg == "time" || pkg == "math/big" {
+			return ""
+		}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || name == "" {
+				name, _, _ = strings.Cut(f.Tag.Get("query"), ",")
+			}
+			sub := path // embedded structs and the insides of wrappers (api.Nullable) add no name
+			if name != "" && name != "-" {
+				sub = joinPath(path, name)
+			} else if f.IsExported() && !f.Anonymous {
+				continue // not part of the input
+			}
+			if found := nulIn(v.Field(i), sub); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 func parseDate(s *string) (*datatypes.Date, error) {
@@ -78,4 +169,11 @@ func parseDate(s *string) (*datatypes.Date, error) {
 	}
 	d := datatypes.Date(t)
 	return &d, nil
+}
+
+// setTrimmed sets *dst to the trimmed *v when a PATCH gave the field.
+func setTrimmed(dst *string, v *string) {
+	if v != nil {
+		*dst = strings.TrimSpace(*v)
+	}
 }

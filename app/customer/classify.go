@@ -1,0 +1,464 @@
+package customer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
+	"gorm.io/datatypes"
+	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/outbox"
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/tenants"
+)
+
+// Classification (CUS-6) and its plugin hook (PLG-2).
+//
+// A classifier sets a customer's tier (key / general / potential) and may set its intent
+// class (A / B / C) and a score, with reasons; the result is recorded in the customer's
+// classification {rule, reasons, score, at}. The built-in rules ("builtin:v1", see
+// BuiltinClassifier) never set the intent class: that comes from follow-ups or by hand. A
+// tenant's classifier plugin replaces the built-in rules through Service.Classifiers; when
+// the plugin fails or answers nonsense the built-in rules stand in, saying so in the reasons.
+//
+// When it runs: on create (unless a tier is given), on an update of what describes the
+// customer's business (type, industry, scale, region, source, stage, tags, custom fields), on
+// POST /customers/{id}/classify, and for the whole tenant in ReclassifyTenant (nightly, and
+// after a rules change if the caller wishes). A tier set by hand (rule "manual" with a
+// "tier=" reason) is left alone by every automatic run; POST /classify overrides it, as that
+// is someone asking for the rules' answer. customer.classified is published when the tier,
+// intent class or score — or, from the ABC refresh, the value class — changed.
+
+// BuiltinRule names the built-in rules in classification records.
+const BuiltinRule = "builtin:v1"
+
+// TxSummary is a customer's transactions over the last twelve months, in the tenant's
+// currency.
+type TxSummary struct {
+	AnnualPurchase decimal.Decimal `json:"annual_purchase"`
+	OrderCount     int             `json:"order_count"`
+	LastOrderAt    *time.Time      `json:"last_order_at"`
+}
+
+// TxSummaries returns the summaries of ids, read in tx in the tenant's scope; missing IDs
+// have no transactions.
+type TxSummaries func(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]TxSummary, error)
+
+// ClassifyInput is what a classifier sees: the customer without its sensitive fields, and
+// its transaction summary.
+type ClassifyInput struct {
+	Customer View      `json:"customer"`
+	Summary  TxSummary `json:"summary"`
+}
+
+// ClassifyResult is a classifier's answer. IntentClass nil leaves the intent class as it is.
+// Rule names the rule set (e.g. "builtin:v1", a plugin's "acme-rules:v3").
+type ClassifyResult struct {
+	Tier        string   `json:"tier"`
+	IntentClass *string  `json:"intent_class"`
+	Score       *float64 `json:"score"`
+	Reasons     []string `json:"reasons"`
+	Rule        string   `json:"rule"`
+}
+
+// Classifier classifies one customer. Implementations must not change anything.
+type Classifier interface {
+	Classify(ctx context.Context, in ClassifyInput) (ClassifyResult, error)
+}
+
+// BatchClassifier is a Classifier that can also take many customers in one call (PLG-2's
+// batch form); ReclassifyTenant uses it when the tenant's classifier offers it. The answer
+// has one result per input, in order.
+type BatchClassifier interface {
+	Classifier
+	ClassifyBatch(ctx context.Context, in []ClassifyInput) ([]ClassifyResult, error)
+}
+
+// BuiltinClassifier is the built-in rule set "builtin:v1" over a tenant's thresholds (seed
+// 000 §3.1): a customer with no business relationship yet — not at the deal stage and no
+// orders — is potential; with one it is key when it meets any enabled key criterion (annual
+// purchases, order count, employees, annual revenue), general when its annual purchases reach
+// the general minimum, potential otherwise. A churned customer keeps its tier, for analysis.
+type BuiltinClassifier struct{ Rules tenants.Classification }
+
+// Classify applies the rules; it never fails.
+func (b BuiltinClassifier) Classify(_ context.Context, in ClassifyInput) (ClassifyResult, error) {
+	r := classificationRules(b.Rules)
+	c, sum := in.Customer, in.Summary
+	res := ClassifyResult{Rule: BuiltinRule}
+	if c.Stage == StageChurned {
+		res.Tier = or(c.Tier, TierPotential)
+		res.Reasons = []string{"stage churned: tier kept"}
+		return res, nil
+	}
+	if c.Stage != StageDeal && sum.OrderCount == 0 && !sum.AnnualPurchase.IsPositive() {
+		res.Tier = TierPotential
+		res.Reasons = []string{fmt.Sprintf("no business relationship yet: stage %s, no orders", c.Stage)}
+		return res, nil
+	}
+	if m := r.KeyMinAnnualPurchase; m != nil && m.IsPositive() && sum.AnnualPurchase.GreaterThanOrEqual(*m) {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("annual purchase %s >= key minimum %s", sum.AnnualPurchase, m))
+	}
+	if m := r.KeyMinOrders; m > 0 && sum.OrderCount >= m {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("orders %d >= key minimum %d", sum.OrderCount, m))
+	}
+	if m := r.KeyMinEmployees; m > 0 && c.Scale.Employees != nil && *c.Scale.Employees >= m {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("employees %d >= key minimum %d", *c.Scale.Employees, m))
+	}
+	if m := r.KeyMinAnnualRevenue; m != nil && m.IsPositive() && c.Scale.AnnualRevenue != nil && c.Scale.AnnualRevenue.GreaterThanOrEqual(*m) {
+		res.Reasons = append(res.Reasons, fmt.Sprintf("annual revenue %s >= key minimum %s", c.Scale.AnnualRevenue, m))
+	}
+	if len(res.Reasons) > 0 {
+		res.Tier = TierKey
+		return res, nil
+	}
+	general := decimal.Zero
+	if r.GeneralMinAnnualPurchase != nil {
+		general = *r.GeneralMinAnnualPurchase
+	}
+	if sum.AnnualPurchase.GreaterThanOrEqual(general) {
+		res.Tier = TierGeneral
+		res.Reasons = []string{fmt.Sprintf("business relationship, no key criterion met; annual purchase %s >= general minimum %s", sum.AnnualPurchase, general)}
+		return res, nil
+	}
+	res.Tier = TierPotential
+	res.Reasons = []string{fmt.Sprintf("annual purchase %s below general minimum %s", sum.AnnualPurchase, general)}
+	return res, nil
+}
+
+// classificationRules fills a tenant's never-set classification block with the defaults.
+func classificationRules(r tenants.Classification) tenants.Classification {
+	if r.IsZero() {
+		return tenants.DefaultClassification()
+	}
+	return r
+}
+
+// classifier is the tenant's classifier: its plugin if one is configured, else the built-in
+// rules over its thresholds.
+func (s *Service) classifier(ctx context.Context, rules tenants.Classification) (plugin Classifier, builtin Classifier) {
+	builtin = BuiltinClassifier{Rules: rules}
+	if s.Classifiers != nil {
+		plugin = s.Classifiers(ctx)
+	}
+	return plugin, builtin
+}
+
+// classifyMany classifies ins with the tenant's classifier (in one batch when it can), the
+// built-in rules standing in for any failed or invalid answer.
+func (s *Service) classifyMany(ctx context.Context, rules tenants.Classification, ins []ClassifyInput) []ClassifyResult {
+	plugin, builtin := s.classifier(ctx, rules)
+	out := make([]ClassifyResult, len(ins))
+	var got []ClassifyResult
+	if bp, ok := plugin.(BatchClassifier); ok {
+		if res, err := bp.ClassifyBatch(ctx, ins); err == nil && len(res) == len(ins) {
+			got = res
+		}
+	}
+	for i, in := range ins {
+		var res ClassifyResult
+		var err error
+		switch {
+		case plugin == nil:
+			res, err = builtin.Classify(ctx, in)
+		case got != nil:
+			res = got[i]
+			err = validResult(&res)
+		default:
+			if res, err = plugin.Classify(ctx, in); err == nil {
+				err = validResult(&res)
+			}
+		}
+		if err != nil && plugin != nil {
+			res, _ = builtin.Classify(ctx, in)
+			res.Reasons = append(res.Reasons, "classifier plugin failed; built-in rules applied")
+		}
+		out[i] = res
+	}
+	return out
+}
+
+// validResult checks a plugin's answer and fills its blanks.
+func validResult(r *ClassifyResult) error {
+	if r.Tier != TierKey && r.Tier != TierGeneral && r.Tier != TierPotential {
+		return fmt.Errorf("classifier: tier %q", r.Tier)
+	}
+	if ic := r.IntentClass; ic != nil && *ic != "A" && *ic != "B" && *ic != "C" {
+		return fmt.Errorf("classifier: intent class %q", *ic)
+	}
+	if r.Score != nil && (math.IsNaN(*r.Score) || math.IsInf(*r.Score, 0)) {
+		return fmt.Errorf("classifier: score %v", *r.Score)
+	}
+	if strings.TrimSpace(r.Rule) == "" {
+		r.Rule = "plugin"
+	}
+	if r.Reasons == nil {
+		r.Reasons = []string{}
+	}
+	return nil
+}
+
+// summaries returns the transaction summaries of ids (zero without a provider).
+func (s *Service) summaries(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]TxSummary, error) {
+	if s.Summaries == nil || len(ids) == 0 {
+		return map[uuid.UUID]TxSummary{}, nil
+	}
+	return s.Summaries(ctx, tx, ids)
+}
+
+// manualTier reports whether c's tier was set by hand (and so is kept by automatic runs).
+func manualTier(c *Customer) bool {
+	cl := c.Classification.Data()
+	return cl.Rule == "manual" && slices.ContainsFunc(cl.Reasons, func(r string) bool { return strings.HasPrefix(r, "tier=") })
+}
+
+// applyClassification records res on c. Unless force, nothing is touched when res says what
+// the record already says; written reports whether c changed. The returned change, when the
+// tier, intent class or score moved, is to be published once c is saved.
+func (s *Service) applyClassification(c *Customer, res ClassifyResult, force bool) (written bool, ch *classChange) {
+	cur := c.Classification.Data()
+	intent := c.IntentClass
+	if res.IntentClass != nil {
+		v := *res.IntentClass
+		intent = &v
+	}
+	var changed []string
+	if res.Tier != c.Tier {
+		changed = append(changed, "tier")
+	}
+	if !equalPtr(intent, c.IntentClass) {
+		changed = append(changed, "intent_class")
+	}
+	if !equalPtr(res.Score, cur.Score) {
+		changed = append(changed, "score")
+	}
+	if len(changed) == 0 && !force && cur.Rule == res.Rule && slices.Equal(cur.Reasons, res.Reasons) {
+		return false, nil
+	}
+	if len(changed) > 0 {
+		ch = &classChange{changed: changed, previous: map[string]any{"tier": c.Tier, "intent_class": c.IntentClass}}
+	}
+	reasons := res.Reasons
+	if reasons == nil {
+		reasons = []string{}
+	}
+	c.Tier, c.IntentClass = res.Tier, intent
+	c.Classification = datatypes.NewJSONType(Classification{Rule: res.Rule, Reasons: reasons, Score: res.Score, At: s.now()})
+	return true, ch
+}
+
+// classChange is a move of a customer's classes, for customer.classified.
+type classChange struct {
+	changed  []string
+	previous map[string]any
+	extra    map[string]any
+}
+
+// publish writes customer.classified for c (nothing for a nil change): the classes now, what
+// they were, and which changed.
+func (ch *classChange) publish(ctx context.Context, tx *gorm.DB, c *Customer) error {
+	if ch == nil {
+		return nil
+	}
+	payload := map[string]any{
+		"customer_id": c.ID, "tier": c.Tier, "intent_class": c.IntentClass, "value_class": c.ValueClass,
+		"classification": c.Classification.Data(), "changed": ch.changed, "previous": ch.previous}
+	for k, v := range ch.extra {
+		payload[k] = v
+	}
+	return outbox.Publish(ctx, tx, "customer.classified", "customer", c.ID, payload)
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// classifyOne runs the tenant's classifier on c with its transaction summary.
+func (s *Service) classifyOne(ctx context.Context, tx *gorm.DB, c *Customer) (ClassifyResult, error) {
+	t, err := tenantRow(ctx, tx)
+	if err != nil {
+		return ClassifyResult{}, err
+	}
+	sums, err := s.summaries(ctx, tx, []uuid.UUID{c.ID})
+	if err != nil {
+		return ClassifyResult{}, err
+	}
+	v, err := view(s.Keys, c)
+	if err != nil {
+		return ClassifyResult{}, err
+	}
+	rules := classificationRules(t.Settings.Data().Classification)
+	return s.classifyMany(ctx, rules, []ClassifyInput{{Customer: redacted(v), Summary: sums[c.ID]}})[0], nil
+}
+
+// classifyNew classifies a customer being created (in tx, before its insert; the created
+// event carries the result, so no classified event). A tier given on create is a manual
+// classification and is kept.
+func (s *Service) classifyNew(ctx context.Context, tx *gorm.DB, c *Customer, in Input) error {
+	if in.Tier != "" {
+		reasons := []string{"tier=" + in.Tier}
+		if in.IntentClass != nil {
+			reasons = append(reasons, "intent_class="+*in.IntentClass)
+		}
+		c.Classification = datatypes.NewJSONType(Classification{Rule: "manual", Reasons: reasons, At: s.now()})
+		return nil
+	}
+	res, err := s.classifyOne(ctx, tx, c) // a new customer has no transactions: zero summary
+	if err != nil {
+		return err
+	}
+	if res.IntentClass != nil {
+		c.IntentClass = res.IntentClass
+	}
+	c.Tier = res.Tier
+	c.Classification = datatypes.NewJSONType(Classification{Rule: res.Rule, Reasons: res.Reasons, Score: res.Score, At: s.now()})
+	return nil
+}
+
+// classifyAfterUpdate reclassifies c within an update when the update touched what
+// describes the customer's business, unless its tier was set by hand.
+func (s *Service) classifyAfterUpdate(ctx context.Context, tx *gorm.DB, c *Customer, u *Update) error {
+	touched := u.Type != nil || u.Industry != nil || u.Scale != nil || u.Region != nil || u.Source != nil ||
+		u.Stage != nil || u.Tags != nil || u.CustomFields != nil
+	if !touched || manualTier(c) {
+		return nil
+	}
+	res, err := s.classifyOne(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	_, ch := s.applyClassification(c, res, false)
+	return ch.publish(ctx, tx, c) // the update's transaction saves c or rolls all back
+}
+
+// ClassifyNow runs the tenant's classifier on one customer and records the result, even
+// over a manual tier. Fails with not_found.
+func (s *Service) ClassifyNow(ctx context.Context, id uuid.UUID) (View, error) {
+	return s.mutate(ctx, id, 0, "classify", "", false, func(tx *gorm.DB, c *Customer) error {
+		res, err := s.classifyOne(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		_, ch := s.applyClassification(c, res, true)
+		return ch.publish(ctx, tx, c)
+	})
+}
+
+// ReclassifyResult counts what ReclassifyTenant did.
+type ReclassifyResult struct {
+	Seen    int `json:"seen"`
+	Changed int `json:"changed"`
+}
+
+// ReclassifyTenant classifies every live customer of the context tenant again, in keyset
+// batches of batchSize (one transaction each, the tenant's classifier called once per batch
+// when it can take batches). Manual tiers are kept; customers changed concurrently are left
+// as they are.
+func (s *Service) ReclassifyTenant(ctx context.Context, batchSize int) (ReclassifyResult, error) {
+	if batchSize <= 0 {
+		batchSize = 200
+	}
+	var out ReclassifyResult
+	after := uuid.Nil
+	for {
+		var n int
+		err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+			t, err := tenantRow(ctx, tx)
+			if err != nil {
+				return err
+			}
+			rules := classificationRules(t.Settings.Data().Classification)
+			var batch []Customer
+			if err := tx.Where("deleted_at IS NULL AND id > ?", after).Order("id").Limit(batchSize).Find(&batch).Error; err != nil {
+				return err
+			}
+			n = len(batch)
+			if n == 0 {
+				return nil
+			}
+			after = batch[n-1].ID
+			out.Seen += n
+			var todo []*Customer
+			var ids []uuid.UUID
+			for i := range batch {
+				if !manualTier(&batch[i]) {
+					todo = append(todo, &batch[i])
+					ids = append(ids, batch[i].ID)
+				}
+			}
+			sums, err := s.summaries(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			ins := make([]ClassifyInput, len(todo))
+			befores := make([]View, len(todo))
+			for i, c := range todo {
+				if befores[i], err = view(s.Keys, c); err != nil {
+					return err
+				}
+				ins[i] = ClassifyInput{Customer: redacted(befores[i]), Summary: sums[c.ID]}
+			}
+			results := s.classifyMany(ctx, rules, ins)
+			for i, c := range todo {
+				written, ch := s.applyClassification(c, results[i], false)
+				if !written {
+					continue
+				}
+				_, err = s.persistChange(ctx, tx, c, befores[i], s.now(), "classify", "", nil)
+				if problem.Is(err, problem.Conflict) {
+					continue // changed meanwhile; the next run looks again
+				}
+				if err != nil {
+					return err
+				}
+				if err := ch.publish(ctx, tx, c); err != nil {
+					return err
+				}
+				out.Changed++
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		if n < batchSize {
+			return out, nil
+		}
+	}
+}
+
+// reclassifyArgs is the nightly job that reclassifies every tenant: transaction summaries
+// move with every order, and rules may have changed.
+type reclassifyArgs struct{}
+
+func (reclassifyArgs) Kind() string { return "customer.reclassify" }
+
+type reclassifyWorker struct {
+	river.WorkerDefaults[reclassifyArgs]
+	s *Service
+}
+
+func (w *reclassifyWorker) Work(ctx context.Context, _ *river.Job[reclassifyArgs]) error {
+	return eachTenantJoined(ctx, w.s, func(ctx context.Context) error {
+		_, err := w.s.ReclassifyTenant(ctx, 500)
+		return err
+	})
+}
+
+func init() {
+	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
+		jobs.Register(q, &reclassifyWorker{s: s})
+		q.Every("customer.reclassify", 24*time.Hour, func() river.JobArgs { return reclassifyArgs{} })
+	})
+}
