@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -221,6 +220,6 @@ func (w *abcRefreshWorker) Work(ctx context.Context, _ *river.Job[abcRefreshArgs
 func init() {
 	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
 		jobs.Register(q, &abcRefreshWorker{s: s})
-		q.Every("customer.abc_refresh", 24*time.Hour, func() river.JobArgs { return abcRefreshArgs{} })
+		q.Daily("customer.abc_refresh", 19, 30, func() river.JobArgs { return abcRefreshArgs{} })
 	})
 }

@@ -459,6 +459,6 @@ func (w *reclassifyWorker) Work(ctx context.Context, _ *river.Job[reclassifyArgs
 func init() {
 	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
 		jobs.Register(q, &reclassifyWorker{s: s})
-		q.Every("customer.reclassify", 24*time.Hour, func() river.JobArgs { return reclassifyArgs{} })
+		q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
 	})
 }

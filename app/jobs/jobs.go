@@ -62,6 +62,26 @@ func (q *Queue) Every(id string, interval time.Duration, args func() river.JobAr
 		&river.PeriodicJobOpts{ID: id, RunOnStart: true}))
 }
 
+// Daily schedules a job once a day at hour:minute UTC. Unlike Every it does not run at start,
+// and a restart does not postpone it: the schedule follows the clock, not the process.
+func (q *Queue) Daily(id string, hour, minute int, args func() river.JobArgs) {
+	q.periodic = append(q.periodic, river.NewPeriodicJob(dailyAt{hour, minute},
+		func() (river.JobArgs, *river.InsertOpts) { return args(), nil },
+		&river.PeriodicJobOpts{ID: id}))
+}
+
+// dailyAt is a river.PeriodicSchedule firing every day at a fixed UTC time.
+type dailyAt struct{ hour, minute int }
+
+func (d dailyAt) Next(t time.Time) time.Time {
+	t = t.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), d.hour, d.minute, 0, 0, time.UTC)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}
+
 // Start builds the River client and starts working. It is safe to call once.
 func (q *Queue) Start(ctx context.Context) error {
 	cfg := &river.Config{

@@ -133,12 +133,13 @@ func FinishRun(tx *gorm.DB, id uuid.UUID, status string, report any, now time.Ti
 		"status": status, "report": datatypes.JSON(raw), "updated_at": now.UTC(), "finished_at": now.UTC()}).Error
 }
 
-// QueuedRuns lists the IDs of the tenant's runs of kind still queued that were created
-// before the given time: work whose River job may never have been inserted (the process
-// stopped between the commit and the insert, or the queue was down) and is enqueued again.
-func QueuedRuns(tx *gorm.DB, kind string, before time.Time) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := tx.Model(&Run{}).Where("kind = ? AND status = ? AND created_at < ?", kind, StatusQueued, before.UTC()).
-		Order("id").Pluck("id", &ids).Error
-	return ids, err
+// QueuedRuns lists the tenant's runs of kind still queued that were created before the given
+// time (their ID and creator): work whose River job may never have been inserted — the
+// process stopped between the commit and the insert, or the queue was down — and is to be
+// enqueued again.
+func QueuedRuns(tx *gorm.DB, kind string, before time.Time) ([]Run, error) {
+	var runs []Run
+	err := tx.Select("id", "created_by").Where("kind = ? AND status = ? AND created_at < ?", kind, StatusQueued, before.UTC()).
+		Order("id").Find(&runs).Error
+	return runs, err
 }

@@ -31,7 +31,7 @@ func main() {
 
 func rootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd())
 	return root
 }
 
