@@ -184,28 +184,7 @@ func (s *Service) moveContacts(ctx context.Context, tx *gorm.DB, from, into uuid
 // taken when set on both is last_follow_up_at, which follows the follow-ups that move with
 // the merge: the later of the two.
 func (s *Service) fillFrom(into *Customer, intoV, fromV View, from *Customer) error {
-	str := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	str(&into.ShortName, from.ShortName)
-	str(&into.CreditCode, from.CreditCode)
-	str(&into.Industry, from.Industry)
-	str(&into.Region, from.Region)
-	str(&into.BusinessScope, from.BusinessScope)
-	str(&into.LegalRepresentative, from.LegalRepresentative)
-	str(&into.Source, from.Source)
-	str(&into.Email, from.Email)
-	if into.Employees == nil {
-		into.Employees = from.Employees
-	}
-	if !into.AnnualRevenue.Valid {
-		into.AnnualRevenue = from.AnnualRevenue
-	}
-	if into.Birthday == nil {
-		into.Birthday = from.Birthday
-	}
+	fillEmptyFields(into, from)
 	if cr := into.Credit.Data(); cr.Rating == "" && cr.Limit == nil && cr.ValidUntil == nil {
 		into.Credit = from.Credit
 	}
@@ -281,4 +260,31 @@ func init() {
 				return &v, err
 			})
 	})
+}
+
+// fillEmptyFields copies from's plain data-card fields into into where into has none; set
+// values are never overwritten. Merge and import (on_duplicate=merge) both use it.
+func fillEmptyFields(into, from *Customer) {
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&into.ShortName, from.ShortName)
+	fill(&into.CreditCode, from.CreditCode)
+	fill(&into.Industry, from.Industry)
+	fill(&into.Region, from.Region)
+	fill(&into.BusinessScope, from.BusinessScope)
+	fill(&into.LegalRepresentative, from.LegalRepresentative)
+	fill(&into.Source, from.Source)
+	fill(&into.Email, from.Email)
+	if into.Employees == nil {
+		into.Employees = from.Employees
+	}
+	if !into.AnnualRevenue.Valid {
+		into.AnnualRevenue = from.AnnualRevenue
+	}
+	if into.Birthday == nil {
+		into.Birthday = from.Birthday
+	}
 }

@@ -285,21 +285,35 @@ func readCSV(data []byte, headerOnly bool) (*table, error) {
 			return nil, errBadFile
 		}
 		num++
-		if blank(rec) {
-			continue
-		}
-		if t.header == nil {
-			t.header = trimAll(rec)
-			if headerOnly {
-				break
+		if done, err := t.add(num, rec, headerOnly); err != nil || done {
+			if err != nil {
+				return nil, err
 			}
-			continue
+			break
 		}
-		if len(t.rows) >= MaxImportRows {
-			return nil, problem.Field("file", "too_many_rows", "import.too_many_rows", MaxImportRows)
-		}
-		t.rows = append(t.rows, tableRow{num: num, cells: rec})
 	}
+	return t.finish()
+}
+
+// add takes one record of the file (line or row number num): the first non-blank one is the
+// header, the others are data rows. done is true when only the header was wanted.
+func (t *table) add(num int, rec []string, headerOnly bool) (done bool, err error) {
+	if blank(rec) {
+		return false, nil
+	}
+	if t.header == nil {
+		t.header = trimAll(rec)
+		return headerOnly, nil
+	}
+	if len(t.rows) >= MaxImportRows {
+		return true, problem.Field("file", "too_many_rows", "import.too_many_rows", MaxImportRows)
+	}
+	t.rows = append(t.rows, tableRow{num: num, cells: rec})
+	return false, nil
+}
+
+// finish checks that the file had a header.
+func (t *table) finish() (*table, error) {
 	if t.header == nil {
 		return nil, problem.Field("file", "empty", "import.empty_file")
 	}
@@ -330,28 +344,17 @@ func readXLSX(data []byte, headerOnly bool) (*table, error) {
 		if err != nil {
 			return nil, errBadFile
 		}
-		if blank(rec) {
-			continue
-		}
-		if t.header == nil {
-			t.header = trimAll(rec)
-			if headerOnly {
-				break
+		if done, err := t.add(num, rec, headerOnly); err != nil || done {
+			if err != nil {
+				return nil, err
 			}
-			continue
+			break
 		}
-		if len(t.rows) >= MaxImportRows {
-			return nil, problem.Field("file", "too_many_rows", "import.too_many_rows", MaxImportRows)
-		}
-		t.rows = append(t.rows, tableRow{num: num, cells: rec})
 	}
 	if err := rows.Error(); err != nil {
 		return nil, errBadFile
 	}
-	if t.header == nil {
-		return nil, problem.Field("file", "empty", "import.empty_file")
-	}
-	return t, nil
+	return t.finish()
 }
 
 func blank(rec []string) bool {
@@ -1736,28 +1739,7 @@ func containsID(ids []uuid.UUID, id uuid.UUID) bool {
 // c's own state and stay. street, phone and idNumber are c's current plain values.
 func (s *Service) applyImport(c *Customer, cand *candidate, street, phone, idNumber string) error {
 	n := cand.c
-	str := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	str(&c.ShortName, n.ShortName)
-	str(&c.CreditCode, n.CreditCode)
-	str(&c.Industry, n.Industry)
-	str(&c.Region, n.Region)
-	str(&c.BusinessScope, n.BusinessScope)
-	str(&c.LegalRepresentative, n.LegalRepresentative)
-	str(&c.Source, n.Source)
-	str(&c.Email, n.Email)
-	if c.Employees == nil {
-		c.Employees = n.Employees
-	}
-	if !c.AnnualRevenue.Valid {
-		c.AnnualRevenue = n.AnnualRevenue
-	}
-	if c.Birthday == nil {
-		c.Birthday = n.Birthday
-	}
+	fillEmptyFields(c, n)
 	if c.IntentClass == nil {
 		c.IntentClass = n.IntentClass
 	}
