@@ -201,7 +201,12 @@ func (c *Client) Do(t testing.TB, method, url string, body any) *Response {
 // not nil).
 func (c *Client) MustDo(t testing.TB, method, url string, body any, want int, out any) *Response {
 	t.Helper()
-	r := c.Do(t, method, url, body)
+	return mustStatus(t, c.Do(t, method, url, body), method, url, want, out)
+}
+
+// mustStatus fails unless r has status want, and decodes r into out (if not nil).
+func mustStatus(t testing.TB, r *Response, method, url string, want int, out any) *Response {
+	t.Helper()
 	if r.Status != want {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, url, r.Status, want, r.Body)
 	}

@@ -59,14 +59,7 @@ func (a *Admin) Do(t testing.TB, method, url string, body any) *Response {
 // out (if not nil).
 func (a *Admin) MustDo(t testing.TB, method, url string, body any, want int, out any) *Response {
 	t.Helper()
-	r := a.Do(t, method, url, body)
-	if r.Status != want {
-		t.Fatalf("%s %s: status %d, want %d: %s", method, url, r.Status, want, r.Body)
-	}
-	if out != nil {
-		r.JSON(t, out)
-	}
-	return r
+	return mustStatus(t, a.Do(t, method, url, body), method, url, want, out)
 }
 
 // Tenant reads a tenant row directly (for checks after platform actions).
