@@ -1362,3 +1362,20 @@ func TestCustomerConcurrentDuplicates(t *testing.T) {
 		}
 	})
 }
+
+// The owner cannot be cleared by PATCH: an ownerless customer outside the pool would be seen by
+// nobody with an own data scope. Release is the way back to the pool.
+func TestUpdateCustomerOwnerCannotBeCleared(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		c := coreCreate(t, acme.Owner, map[string]any{"type": "enterprise", "name": "负责人测试有限公司"})
+		r := acme.Owner.Do(t, "PATCH", "/api/v1/customers/"+c.ID.String(), map[string]any{"version": c.Version, "owner_id": nil})
+		if r.Status != 422 {
+			t.Fatalf("clearing the owner: %d %s", r.Status, r.Body)
+		}
+		r.Problem(t).WantField(t, "owner_id", "required")
+		if got := coreGet(t, acme.Owner, c.ID); got.OwnerID == nil || got.Version != c.Version {
+			t.Fatalf("customer changed by a refused PATCH: %+v", got)
+		}
+	})
+}

@@ -48,6 +48,11 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return View{}, err
 		}
 	}
+	if u.OwnerID.Null() {
+		// An ownerless customer outside the pool would be invisible to everyone with an own
+		// data scope; returning a customer to the pool is what release is for.
+		return View{}, problem.Field("owner_id", "required", "owner_required")
+	}
 	if f := nulField(u); f != "" {
 		return View{}, problem.Field(f, "invalid", "field.invalid")
 	}

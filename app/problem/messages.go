@@ -104,6 +104,7 @@ var catalog = map[string]msg{
 	"conflict_duplicate":   {"记录已存在。", "紀錄已存在。", "The record already exists."},
 	"duplicate_warn":       {"可能与已有客户重复；确认仍要创建请设置 allow_duplicate。", "可能與既有客戶重複；確認仍要建立請設定 allow_duplicate。", "This may duplicate an existing customer; set allow_duplicate to create it anyway."},
 	"duplicate_block":      {"与已有客户重复，请合并而不是新建。", "與既有客戶重複，請合併而非新建。", "This duplicates an existing customer; merge instead of creating."},
+	"owner_required":       {"客户必须有负责人；要放回公海请用“释放”。", "客戶必須有負責人；要放回公海請用「釋放」。", "A customer needs an owner; release it to return it to the pool."},
 	"not_deleted":          {"该记录不在回收站中。", "該紀錄不在資源回收筒中。", "The record is not in the recycle bin."},
 	"transition":           {"不能从“%s”变为“%s”。", "不能從「%s」變為「%s」。", "Cannot go from %s to %s."},
 	"merge_self":           {"不能把客户合并到它自己。", "不能把客戶合併到它自己。", "A customer cannot be merged into itself."},
