@@ -56,9 +56,7 @@ var platformTables = map[string]string{
 // a role that is no superuser, cannot bypass RLS and owns nothing, and every tenant table has
 // RLS enabled and forced, with a policy.
 func TestPostgresRoles(t *testing.T) {
-	if !slices.Contains(storetest.Dialects(t), store.Postgres) {
-		t.Skip("CRM_TEST_DATABASES leaves out postgres")
-	}
+	storetest.RequireDialect(t, store.Postgres)
 	ctx := context.Background()
 	db := storetest.Open(t, store.Postgres)
 	admin := storetest.AdminDB(t)
