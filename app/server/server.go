@@ -27,6 +27,8 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/money"
+	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -49,9 +51,11 @@ type Server struct {
 	Platform  *tenants.Platform
 	Org       *org.Service
 	Customers *customer.Service
-	Jobs      *jobs.Queue
-	Log       *slog.Logger
-	Registry  *prometheus.Registry
+	// Opportunities is the sales pipeline; lead conversion creates opportunities through it.
+	Opportunities *opportunity.Service
+	Jobs          *jobs.Queue
+	Log           *slog.Logger
+	Registry      *prometheus.Registry
 }
 
 // Options tune New.
@@ -141,6 +145,10 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
+	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
+	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption)
+	money.RateAPI{S: &money.Rates{DB: db, Now: opt.Now}}.Routes(v1)
+	opportunity.API{S: s.Opportunities}.Routes(v1)
 	jobs.API{DB: db}.Routes(v1)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.Platform.Routes(root.Group("/platform/v1"))
