@@ -32,6 +32,7 @@ import (
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/web"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
 	"github.com/smecrm/crm/tenants/tenantctx"
@@ -163,6 +164,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 			return &raw, nil
 		})
 	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	// The browser app answers every other GET (index.html for its deep links); it stays last so
+	// that unknown API paths still reach the problem+json 404.
+	s.App.Use(web.Handler())
 	return s, nil
 }
 
