@@ -106,11 +106,14 @@ func (r Repo) FindBySlug(ctx context.Context, slug string) (*Tenant, error) {
 // Settings are a tenant's configuration (TEN-3). Later business areas add their own fields;
 // zero values mean "the default", filled by Normalize.
 type Settings struct {
-	Locale           string            `json:"locale" validate:"omitempty,locale"`
-	TimeZone         string            `json:"time_zone"`
-	Currency         string            `json:"currency" validate:"omitempty,len=3,uppercase"`
-	ApprovalTiers    []policies.Tier   `json:"approval_tiers"`
-	Cadences         Cadences          `json:"cadences"`
+	Locale        string          `json:"locale" validate:"omitempty,locale"`
+	TimeZone      string          `json:"time_zone"`
+	Currency      string          `json:"currency" validate:"omitempty,len=3,uppercase"`
+	ApprovalTiers []policies.Tier `json:"approval_tiers"`
+	Cadences      Cadences        `json:"cadences"`
+	// LeadAssignment and Reminders: see sales_settings.go.
+	LeadAssignment   LeadAssignment    `json:"lead_assignment"`
+	Reminders        Reminders         `json:"reminders"`
 	Pool             PoolRules         `json:"pool"`
 	Classification   Classification    `json:"classification"`
 	ComplaintSLADays int               `json:"complaint_sla_days" validate:"gte=0,lte=365"`

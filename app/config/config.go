@@ -23,6 +23,7 @@ type Config struct {
 	BaseURL            string
 	PluginDir          string
 	SMTPURL            string
+	SMTPFrom           string
 	StripeSecretKey    string
 	StripeWebhookKey   string
 	StripeAPIBase      string
@@ -40,6 +41,7 @@ func FromEnv() Config {
 		BaseURL:          strings.TrimRight(env("CRM_BASE_URL", "http://localhost:8080"), "/"),
 		PluginDir:        env("CRM_PLUGIN_DIR", "./data/plugins"),
 		SMTPURL:          os.Getenv("CRM_SMTP_URL"),
+		SMTPFrom:         os.Getenv("CRM_SMTP_FROM"),
 		StripeSecretKey:  os.Getenv("CRM_STRIPE_SECRET_KEY"),
 		StripeWebhookKey: os.Getenv("CRM_STRIPE_WEBHOOK_SECRET"),
 		StripeAPIBase:    os.Getenv("CRM_STRIPE_API_BASE"),
@@ -48,6 +50,21 @@ func FromEnv() Config {
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	return c
+}
+
+// MailFrom is the sender of mail: CRM_SMTP_FROM, else noreply@ the base URL's host.
+func (c Config) MailFrom() string {
+	if c.SMTPFrom != "" {
+		return c.SMTPFrom
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(c.BaseURL, "https://"), "http://")
+	if i := strings.IndexAny(host, ":/"); i >= 0 {
+		host = host[:i]
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return "noreply@" + host
 }
 
 func env(name, def string) string {

@@ -211,7 +211,8 @@ func (s *Service) auditTimeline(ctx context.Context, tx *gorm.DB, customerID uui
 		q = q.Or("entity = ? AND entity_id IN ?", "contact", ids)
 	}
 	var entries []audit.Entry
-	if err := tx.Where(q).Where("at <= ?", before).Order("at DESC").Order("id DESC").Limit(limit).Find(&entries).Error; err != nil {
+	// A follow-up's changes to the customer show as the follow-up module's own item.
+	if err := tx.Where(q).Where("action <> ?", "follow_up").Where("at <= ?", before).Order("at DESC").Order("id DESC").Limit(limit).Find(&entries).Error; err != nil {
 		return nil, err
 	}
 	locale := tenantctx.Locale(ctx)

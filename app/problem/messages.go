@@ -148,11 +148,15 @@ var catalog = map[string]msg{
 	"field.need_one_of":    {"请至少给出以下之一：%v。", "請至少提供以下之一：%v。", "Give at least one of: %v."},
 
 	// custom field definitions and values (CUS-3)
-	"field.custom_field_key":     {"字段标识须以小写字母开头，只含小写字母、数字和下划线，最多 40 个字符。", "欄位識別碼須以小寫字母開頭，只含小寫字母、數字和底線，最多 40 個字元。", "Start with a lowercase letter; lowercase letters, digits and underscores only, at most 40 characters."},
-	"field.custom_field_taken":   {"字段标识重复。", "欄位識別碼重複。", "Another field already uses this key."},
-	"field.options_not_allowed":  {"只有单选和多选字段可以设置选项。", "只有單選和多選欄位可以設定選項。", "Only choice and multi-choice fields have options."},
-	"field.options_repeated":     {"选项“%v”重复。", "選項「%v」重複。", "The option %q appears twice."},
-	"field.unknown_custom_field": {"没有定义这个自定义字段。", "沒有定義這個自訂欄位。", "No custom field is defined with this key."},
+	"field.custom_field_key":      {"字段标识须以小写字母开头，只含小写字母、数字和下划线，最多 40 个字符。", "欄位識別碼須以小寫字母開頭，只含小寫字母、數字和底線，最多 40 個字元。", "Start with a lowercase letter; lowercase letters, digits and underscores only, at most 40 characters."},
+	"field.custom_field_taken":    {"字段标识重复。", "欄位識別碼重複。", "Another field already uses this key."},
+	"field.options_not_allowed":   {"只有单选和多选字段可以设置选项。", "只有單選和多選欄位可以設定選項。", "Only choice and multi-choice fields have options."},
+	"field.options_repeated":      {"选项“%v”重复。", "選項「%v」重複。", "The option %q appears twice."},
+	"field.pool_key":              {"公海标识须以小写字母开头，只含小写字母、数字、下划线和连字符，最多 32 个字符，且不能是 default。", "公海識別碼須以小寫字母開頭，只含小寫字母、數字、底線和連字號，最多 32 個字元，且不能是 default。", "Start with a lowercase letter; lowercase letters, digits, underscores and hyphens only, at most 32 characters, and not \"default\"."},
+	"field.pool_key_taken":        {"公海标识重复。", "公海識別碼重複。", "Another pool already uses this key."},
+	"field.pool_department_taken": {"该部门已属于另一个公海。", "該部門已屬於另一個公海。", "This department already belongs to another pool."},
+	"field.department_unknown":    {"没有这个部门。", "沒有這個部門。", "No such department."},
+	"field.unknown_custom_field":  {"没有定义这个自定义字段。", "沒有定義這個自訂欄位。", "No custom field is defined with this key."},
 
 	// entities, used in not_found
 	"entity.user":       {"用户", "使用者", "user"},
@@ -178,6 +182,30 @@ var catalog = map[string]msg{
 	"timeline.contact.delete":   {"删除了联系人 %s", "刪除了聯絡人 %s", "Contact %s removed"},
 	"timeline.contact.merge":    {"联系人 %s 随合并转入", "聯絡人 %s 隨合併轉入", "Contact %s moved over by a merge"},
 	"timeline.contact.other":    {"联系人 %s：%s", "聯絡人 %s：%s", "Contact %s: %s"},
+
+	// follow-ups, leads, notifications (SAL-1, SAL-2, EXP-1, EXP-7)
+	"followup_in_pool":            {"公海中的客户请先领取再跟进。", "公海中的客戶請先領取再跟進。", "This customer is in the public pool; claim it before following up."},
+	"followup.next_after":         {"下次跟进时间必须晚于本次跟进时间。", "下次跟進時間必須晚於本次跟進時間。", "The next follow-up must come after this one."},
+	"timeline.follow_up":          {"%s跟进：%s", "%s跟進：%s", "Follow-up by %s: %s"},
+	"followup.method.phone":       {"电话", "電話", "phone"},
+	"followup.method.email":       {"邮件", "郵件", "email"},
+	"followup.method.visit":       {"拜访", "拜訪", "visit"},
+	"followup.method.wechat":      {"微信", "微信", "WeChat"},
+	"followup.method.sms":         {"短信", "簡訊", "SMS"},
+	"followup.method.meeting":     {"会议", "會議", "meeting"},
+	"followup.method.online":      {"线上", "線上", "online"},
+	"entity.lead":                 {"线索", "線索", "lead"},
+	"entity.notification":         {"通知", "通知", "notification"},
+	"lead_converted":              {"线索已转化，不能再修改或转化。", "線索已轉換，不能再修改或轉換。", "The lead was converted already; it cannot change or convert again."},
+	"lead_disqualified":           {"已判定无效的线索不能转化。", "已判定無效的線索不能轉換。", "A disqualified lead cannot be converted."},
+	"lead_status_converted":       {"线索只能通过转化变为已转化状态。", "線索只能透過轉換變為已轉換狀態。", "A lead becomes converted only by converting it."},
+	"notify.followup_due.title":   {"跟进提醒：%s", "跟進提醒：%s", "Follow-up due: %s"},
+	"notify.followup_due.body":    {"客户“%s”计划于 %s 跟进，现在到期了。", "客戶「%s」計畫於 %s 跟進，現在到期了。", "The follow-up of customer \"%s\" planned for %s is due now."},
+	"notify.followup_early.title": {"即将跟进：%s", "即將跟進：%s", "Follow-up coming up: %s"},
+	"notify.followup_early.body":  {"客户“%s”计划于 %s 跟进，请做好准备。", "客戶「%s」計畫於 %s 跟進，請做好準備。", "The follow-up of customer \"%s\" is planned for %s."},
+	"notify.lead_assigned.title":  {"新线索：%s", "新線索：%s", "New lead: %s"},
+	"notify.lead_assigned.body":   {"线索“%s”已分配给您。", "線索「%s」已分配給您。", "The lead \"%s\" was assigned to you."},
+
 	// sales: money, opportunities, products, quotes, contracts, orders, payments (SAL-3..6, EXP-4, EXP-6)
 	"entity.opportunity":       {"商机", "商機", "opportunity"},
 	"entity.product":           {"产品", "產品", "product"},

@@ -26,8 +26,10 @@ import (
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/money"
+	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
@@ -52,6 +54,8 @@ type Server struct {
 	Platform  *tenants.Platform
 	Org       *org.Service
 	Customers *customer.Service
+	FollowUps *followup.Service
+	Notify    *notify.Service
 	// Opportunities is the sales pipeline; lead conversion creates opportunities through it.
 	Opportunities *opportunity.Service
 	Jobs          *jobs.Queue
@@ -125,6 +129,12 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	}
 	s.Jobs = jobs.New(db, log)
 	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
+	mailer, err := notify.NewMailer(cfg.SMTPURL, cfg.MailFrom(), log)
+	if err != nil {
+		return nil, err
+	}
+	s.Notify = &notify.Service{DB: db, Mail: mailer, Log: log, BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
 
@@ -152,6 +162,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	opportunity.API{S: s.Opportunities}.Routes(v1)
 	jobs.API{DB: db}.Routes(v1)
 	s.Customers.RegisterJobs(s.Jobs)
+	followup.API{S: s.FollowUps}.Routes(v1)
+	s.FollowUps.RegisterJobs(s.Jobs)
+	notify.API{S: s.Notify}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 
 	spec, err := root.OpenAPI()
