@@ -249,6 +249,8 @@ for d in $databases; do
 		pg_db="crm_bench_$$"
 		psql_admin -d postgres -c "CREATE DATABASE \"$pg_db\" OWNER crm_owner"
 		psql_admin -d "$pg_db" -c "ALTER SCHEMA public OWNER TO crm_owner"
+		# The superuser provisioning step of the README (name search under RLS).
+		psql_admin -d "$pg_db" -c "ALTER FUNCTION texticlike(text, text) LEAKPROOF"
 		base="$pg_host:$pg_port/$pg_db?sslmode=disable"
 		start_crm postgres "postgres://crm_app@$base" "postgres://crm_owner@$base"
 		# After the import, VACUUM (ANALYZE) the benchmark database: the state autovacuum reaches

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
@@ -57,7 +58,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 		if cur.Version != t.Version {
 			return problem.New(problem.Conflict, "version_conflict")
 		}
-		if err := s.validateSettings(tx, &cur.Settings); err != nil {
+		if err := s.validateSettings(tx, tid, &cur.Settings); err != nil {
 			return err
 		}
 		res := tx.Model(&Tenant{}).Where("id = ? AND version = ?", tid, t.Version).Updates(map[string]any{
@@ -75,7 +76,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 	return out, err
 }
 
-func (s *Service) validateSettings(tx *gorm.DB, st *Settings) error {
+func (s *Service) validateSettings(tx *gorm.DB, tid uuid.UUID, st *Settings) error {
 	if err := api.Validate.Struct(st); err != nil {
 		return api.ValidationError(err)
 	}
@@ -86,6 +87,21 @@ func (s *Service) validateSettings(tx *gorm.DB, st *Settings) error {
 		return problem.Field("time_zone", "invalid", "field.time_zone")
 	}
 	if err := st.Classification.Validate(); err != nil {
+		return err
+	}
+	if err := validatePools(st.Pools, func(ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+		var found []uuid.UUID
+		if len(ids) > 0 {
+			if err := tx.Table("departments").Where("tenant_id = ? AND id IN ?", tid, ids).Pluck("id", &found).Error; err != nil {
+				return nil, err
+			}
+		}
+		m := make(map[uuid.UUID]bool, len(found))
+		for _, id := range found {
+			m[id] = true
+		}
+		return m, nil
+	}); err != nil {
 		return err
 	}
 	var roles []string

@@ -5,6 +5,8 @@ package tenants
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -111,10 +113,9 @@ type Settings struct {
 	Currency      string          `json:"currency" validate:"omitempty,len=3,uppercase"`
 	ApprovalTiers []policies.Tier `json:"approval_tiers"`
 	Cadences      Cadences        `json:"cadences"`
-	// LeadAssignment and Reminders: see sales_settings.go.
-	LeadAssignment   LeadAssignment    `json:"lead_assignment"`
-	Reminders        Reminders         `json:"reminders"`
-	Pool             PoolRules         `json:"pool"`
+	Pool          PoolRules       `json:"pool"`
+	// Pools are named public pools beside the default one (EXP-2); see PoolDef.
+	Pools            []PoolDef         `json:"pools" validate:"max=20,dive"`
 	Classification   Classification    `json:"classification"`
 	ComplaintSLADays int               `json:"complaint_sla_days" validate:"gte=0,lte=365"`
 	DuplicatePolicy  string            `json:"duplicate_policy" validate:"omitempty,oneof=warn block"`
@@ -148,6 +149,74 @@ type PoolRules struct {
 	// last follow-up, creation or claim) or "no_deal" (days without reaching the deal stage
 	// since creation or claim).
 	RecycleOn string `json:"recycle_on" validate:"omitempty,oneof=no_follow_up no_deal"`
+}
+
+// DefaultPool is the key of the pool that Settings.Pool configures: it takes the customers of
+// every department no named pool lists, and everyone may claim from it.
+const DefaultPool = "default"
+
+// PoolDef is a named public pool (EXP-2, WukongCRM's 多公海): the customers of the listed
+// departments and their sub-departments go to it instead of the default pool, under its own
+// rules, and only staff of those departments see and claim them. Where a department and one
+// of its ancestors are listed by different pools, the nearest listing wins.
+type PoolDef struct {
+	Key           string      `json:"key" validate:"required,max=32"`
+	Name          string      `json:"name" validate:"required,max=100"`
+	DepartmentIDs []uuid.UUID `json:"department_ids" validate:"required,min=1,max=200"`
+	Rules         PoolRules   `json:"rules"`
+}
+
+// PoolRulesFor returns the rules of the pool with key ("" or DefaultPool: Settings.Pool). A
+// pool removed from the settings falls back to the default pool's rules.
+func (s Settings) PoolRulesFor(key string) PoolRules {
+	for _, p := range s.Pools {
+		if p.Key == key && key != "" {
+			return p.Rules
+		}
+	}
+	return s.Pool
+}
+
+var poolKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+
+// validatePools checks keys (format, unique, not the default's) and that every listed
+// department exists and is listed by one pool only.
+func validatePools(pools []PoolDef, departmentExists func([]uuid.UUID) (map[uuid.UUID]bool, error)) error {
+	var errs []problem.FieldError
+	keys := map[string]bool{}
+	listed := map[uuid.UUID]bool{}
+	var all []uuid.UUID
+	for _, p := range pools {
+		all = append(all, p.DepartmentIDs...)
+	}
+	exists, err := departmentExists(all)
+	if err != nil {
+		return err
+	}
+	for i, p := range pools {
+		at := fmt.Sprintf("pools[%d]", i)
+		switch {
+		case !poolKeyRE.MatchString(p.Key) || p.Key == DefaultPool:
+			errs = append(errs, problem.FieldError{Field: at + ".key", Code: "invalid_format", Key: "field.pool_key"})
+		case keys[p.Key]:
+			errs = append(errs, problem.FieldError{Field: at + ".key", Code: "taken", Key: "field.pool_key_taken"})
+		}
+		keys[p.Key] = true
+		for j, d := range p.DepartmentIDs {
+			f := fmt.Sprintf("%s.department_ids[%d]", at, j)
+			switch {
+			case !exists[d]:
+				errs = append(errs, problem.FieldError{Field: f, Code: "not_found", Key: "field.department_unknown"})
+			case listed[d]:
+				errs = append(errs, problem.FieldError{Field: f, Code: "taken", Key: "field.pool_department_taken"})
+			}
+			listed[d] = true
+		}
+	}
+	if len(errs) > 0 {
+		return problem.Fields(errs...)
+	}
+	return nil
 }
 
 // Recycle triggers of PoolRules.RecycleOn.

@@ -39,8 +39,10 @@ type Filter struct {
 	Sort string `query:"sort" json:"-" validate:"omitempty,oneof=created_at -created_at name -name"`
 	// Deleted lists the recycle bin instead of live customers.
 	Deleted bool `query:"deleted" json:"-"`
-	// pool restricts to the public pool (set by the pool endpoint, not the query).
-	pool bool
+	// pool restricts to the public pool (set by the pool endpoint, not the query) and
+	// poolKeys to the pools the user may see.
+	pool     bool
+	poolKeys []string
 }
 
 type cursor struct {
@@ -151,7 +153,7 @@ func (s *Service) query(ctx context.Context, tx *gorm.DB, f Filter) (*gorm.DB, e
 		q = q.Where("customers.deleted_at IS NULL")
 	}
 	if f.pool {
-		q = q.Where("customers.in_pool = ?", true)
+		q = q.Where("customers.in_pool = ? AND customers.pool_key IN ?", true, f.poolKeys)
 	} else {
 		scope, err := s.Authz.ScopeFilter(ctx, tx)
 		if err != nil {

@@ -58,6 +58,7 @@ type Customer struct {
 	OwnerID             *uuid.UUID
 	DepartmentID        *uuid.UUID
 	InPool              bool
+	PoolKey             string // the pool it sits in while InPool ("" the default pool)
 	PoolEnteredAt       *time.Time
 	FormerOwnerID       *uuid.UUID
 	Tags                datatypes.JSONType[[]string]
@@ -139,6 +140,7 @@ type View struct {
 	OwnerID             *uuid.UUID     `json:"owner_id"`
 	DepartmentID        *uuid.UUID     `json:"department_id"`
 	InPool              bool           `json:"in_pool"`
+	Pool                *string        `json:"pool"`
 	Tags                []string       `json:"tags"`
 	Phone               string         `json:"phone"`
 	IDNumber            string         `json:"id_number,omitempty"`

@@ -3,6 +3,7 @@ package customer
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ type poolLogEntry struct {
 	TenantID   uuid.UUID `gorm:"primaryKey"`
 	ID         uuid.UUID `gorm:"primaryKey"`
 	CustomerID uuid.UUID
+	PoolKey    string
 	Action     string
 	UserID     *uuid.UUID
 	ActorID    *uuid.UUID
@@ -97,10 +99,34 @@ func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
 	return &t, nil
 }
 
-// ListPool lists the live customers of the public pool: visible to everyone with customer:read,
-// whatever their data scope, with the filters, sorting and paging of List (deleted is ignored).
-func (s *Service) ListPool(ctx context.Context, f Filter) (api.Page[View], error) {
+// ListPool lists the live customers of the public pools the actor sees (the default pool and
+// their department's), or of the one named: visible to everyone with customer:read, whatever
+// their data scope, with the filters, sorting and paging of List (deleted is ignored). A pool
+// the actor does not see lists nothing, like one that does not exist.
+func (s *Service) ListPool(ctx context.Context, f Filter, pool string) (api.Page[View], error) {
 	f.pool, f.Deleted = true, false // the recycle bin stays behind the data scope
+	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
+		_, m, err := poolsFor(ctx, tx)
+		if err != nil {
+			return err
+		}
+		f.poolKeys = m.visible(ctx)
+		if pool != "" {
+			key := poolKey(pool)
+			if !slices.Contains(f.poolKeys, key) {
+				f.poolKeys = nil
+			} else {
+				f.poolKeys = []string{key}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return api.Page[View]{}, err
+	}
+	if len(f.poolKeys) == 0 {
+		return api.Page[View]{Items: []View{}}, nil
+	}
 	return s.List(ctx, f)
 }
 
@@ -122,14 +148,17 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID, version int64) (View,
 		if version != 0 && c.Version != version {
 			return problem.New(problem.Conflict, "version_conflict")
 		}
-		if !c.InPool {
-			return problem.New(problem.Conflict, "pool_not_in_pool")
-		}
-		t, err := tenantRow(ctx, tx)
+		_, m, err := poolsFor(ctx, tx)
 		if err != nil {
 			return err
 		}
-		rules := t.Settings.Data().Pool
+		if c.InPool && !slices.Contains(m.visible(ctx), c.PoolKey) {
+			return problem.NotFoundf("entity.customer") // another department's pool: not theirs to see
+		}
+		if !c.InPool {
+			return problem.New(problem.Conflict, "pool_not_in_pool")
+		}
+		rules := m.rules(c.PoolKey)
 		if rules.ReclaimBarDays > 0 && deref(c.FormerOwnerID) == actor.UserID && c.PoolEnteredAt != nil {
 			until := c.PoolEnteredAt.Add(time.Duration(rules.ReclaimBarDays) * day)
 			if now.Before(until) {
@@ -138,7 +167,7 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID, version int64) (View,
 			}
 		}
 		if rules.ClaimLimit > 0 {
-			n, err := countClaimed(tx, actor.UserID)
+			n, err := countClaimed(tx, actor.UserID, c.PoolKey)
 			if err != nil {
 				return err
 			}
@@ -152,16 +181,17 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID, version int64) (View,
 			return err
 		}
 		owner := actor.UserID
-		c.OwnerID, c.InPool, c.PoolEnteredAt = &owner, false, nil
+		pool := c.PoolKey
+		c.OwnerID, c.InPool, c.PoolKey, c.PoolEnteredAt = &owner, false, "", nil
 		if err := s.setOwnerAndDepartment(tx, c, nil); err != nil {
 			return err
 		}
 		out, err = s.persistChange(ctx, tx, c, before, now, "claim", "customer.claimed",
-			map[string]any{"former_owner_id": c.FormerOwnerID})
+			map[string]any{"former_owner_id": c.FormerOwnerID, "pool": poolName(pool)})
 		if err != nil {
 			return err
 		}
-		return logPool(tx, c.ID, poolClaimed, &owner, actor.UserID, "", now)
+		return logPool(tx, c.ID, pool, poolClaimed, &owner, actor.UserID, "", now)
 	})
 	return out, err
 }
@@ -195,11 +225,12 @@ func (s *Service) Release(ctx context.Context, id uuid.UUID, version int64, reas
 		if version != 0 && c.Version != version {
 			return problem.New(problem.Conflict, "version_conflict")
 		}
-		t, err := tenantRow(ctx, tx)
+		_, m, err := poolsFor(ctx, tx)
 		if err != nil {
 			return err
 		}
-		if !t.Settings.Data().Pool.Enabled {
+		pool := m.keyFor(c.DepartmentID)
+		if !m.rules(pool).Enabled {
 			return problem.New(problem.Conflict, "pool_disabled")
 		}
 		before, err := view(s.Keys, c)
@@ -207,27 +238,28 @@ func (s *Service) Release(ctx context.Context, id uuid.UUID, version int64, reas
 			return err
 		}
 		former := c.OwnerID
-		s.toPool(c, now)
+		s.toPool(c, pool, now)
 		out, err = s.persistChange(ctx, tx, c, before, now, "release", "customer.released",
-			map[string]any{"former_owner_id": former, "reason": reason})
+			map[string]any{"former_owner_id": former, "reason": reason, "pool": poolName(pool)})
 		if err != nil {
 			return err
 		}
 		if err := tx.Where("customer_id = ?", c.ID).Delete(&poolWarning{}).Error; err != nil {
 			return err
 		}
-		return logPool(tx, c.ID, poolReleased, former, actor.UserID, reason, now)
+		return logPool(tx, c.ID, pool, poolReleased, former, actor.UserID, reason, now)
 	})
 	return out, err
 }
 
-// toPool takes c from its owner into the pool; the owner becomes the former owner (the one the
-// reclaim bar applies to). The department stays, for reports on where pool customers came from.
-func (s *Service) toPool(c *Customer, now time.Time) {
+// toPool takes c from its owner into the pool with key; the owner becomes the former owner
+// (the one the reclaim bar applies to). The department stays, for reports on where pool
+// customers came from.
+func (s *Service) toPool(c *Customer, key string, now time.Time) {
 	if c.OwnerID != nil {
 		c.FormerOwnerID = c.OwnerID
 	}
-	c.OwnerID, c.InPool, c.PoolEnteredAt = nil, true, &now
+	c.OwnerID, c.InPool, c.PoolKey, c.PoolEnteredAt = nil, true, key, &now
 }
 
 // persistChange saves c (read at version c.Version) with its version checked, and writes the
@@ -256,24 +288,24 @@ func (s *Service) persistChange(ctx context.Context, tx *gorm.DB, c *Customer, b
 	return out, outbox.Publish(ctx, tx, event, "customer", c.ID, payload)
 }
 
-func logPool(tx *gorm.DB, customer uuid.UUID, action string, user *uuid.UUID, actor uuid.UUID, reason string, at time.Time) error {
-	e := poolLogEntry{ID: uuid.Must(uuid.NewV7()), CustomerID: customer, Action: action, UserID: user, Reason: reason, At: at}
+func logPool(tx *gorm.DB, customer uuid.UUID, pool, action string, user *uuid.UUID, actor uuid.UUID, reason string, at time.Time) error {
+	e := poolLogEntry{ID: uuid.Must(uuid.NewV7()), CustomerID: customer, PoolKey: pool, Action: action, UserID: user, Reason: reason, At: at}
 	if actor != uuid.Nil {
 		e.ActorID = &actor
 	}
 	return tx.Create(&e).Error
 }
 
-// countClaimed counts the customers counting against user's claim quota (see the package
-// notes above): live, owned by user, latest pool transition user's own claim.
-func countClaimed(tx *gorm.DB, user uuid.UUID) (int64, error) {
+// countClaimed counts the customers counting against user's claim quota in pool (see the
+// package notes above): live, owned by user, latest pool transition user's own claim from it.
+func countClaimed(tx *gorm.DB, user uuid.UUID, pool string) (int64, error) {
 	var n int64
 	err := tx.Model(&Customer{}).
 		Where("customers.owner_id = ? AND customers.in_pool = ? AND customers.deleted_at IS NULL", user, false).
 		Where(`EXISTS (SELECT 1 FROM customer_pool_log l WHERE l.tenant_id = customers.tenant_id
-			AND l.customer_id = customers.id AND l.action = ? AND l.user_id = ?
+			AND l.customer_id = customers.id AND l.action = ? AND l.user_id = ? AND l.pool_key = ?
 			AND NOT EXISTS (SELECT 1 FROM customer_pool_log m WHERE m.tenant_id = l.tenant_id
-				AND m.customer_id = l.customer_id AND m.id > l.id))`, poolClaimed, user).
+				AND m.customer_id = l.customer_id AND m.id > l.id))`, poolClaimed, user, pool).
 		Count(&n).Error
 	return n, err
 }
@@ -297,30 +329,48 @@ type PoolRun struct {
 	Warned   []uuid.UUID
 }
 
-// RecycleIdleCustomers applies the context tenant's pool rules as of now: idle customers go to
-// the pool (customer.recycled), customers due within warn_days_before get their owner's
-// advance warning (customer.pool_warning, once per due date). Nothing happens while the pool
-// is disabled or the tenant is suspended (its staff could not follow up to prevent it).
-// Customers changed concurrently are left for the next run.
+// RecycleIdleCustomers applies the context tenant's pool rules as of now, pool by pool (each
+// named pool's rules to the customers of its departments, the default pool's to the rest):
+// idle customers go to their pool (customer.recycled), customers due within warn_days_before
+// get their owner's advance warning (customer.pool_warning, once per due date). Nothing
+// happens in a disabled pool or while the tenant is suspended (its staff could not follow up
+// to prevent it). Customers changed concurrently are left for the next run.
 func (s *Service) RecycleIdleCustomers(ctx context.Context, now time.Time) (PoolRun, error) {
 	now = now.UTC()
 	var run PoolRun
 	var t *tenants.Tenant
+	var m *poolMap
 	if err := s.DB.Read(ctx, func(tx *gorm.DB) error {
 		var err error
-		t, err = tenantRow(ctx, tx)
+		t, m, err = poolsFor(ctx, tx)
 		return err
 	}); err != nil {
 		return run, err
 	}
-	st := t.Settings.Data()
-	rules := st.Pool
-	if !rules.Enabled || !t.Writable() || (rules.RecycleDaysKey <= 0 && rules.RecycleDaysOther <= 0) {
+	if !t.Writable() {
 		return run, nil
 	}
-	loc, err := time.LoadLocation(st.TimeZone)
+	loc, err := time.LoadLocation(m.st.TimeZone)
 	if err != nil {
 		loc = time.UTC
+	}
+	for _, key := range m.keys() {
+		if err := s.recyclePool(ctx, m, key, loc, now, &run); err != nil {
+			return run, err
+		}
+	}
+	// Warnings for due dates long past can never repeat; keep the table small.
+	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		return tx.Where("due_on < ?", dateOf(now.Add(-7*day), loc)).Delete(&poolWarning{}).Error
+	})
+	return run, err
+}
+
+// recyclePool applies one pool's rules to the owned customers of its departments.
+func (s *Service) recyclePool(ctx context.Context, m *poolMap, key string, loc *time.Location, now time.Time, run *PoolRun) error {
+	rules := m.rules(key)
+	if !rules.Enabled || (rules.RecycleDaysKey <= 0 && rules.RecycleDaysOther <= 0) {
+		return nil
 	}
 	// A candidate's clock started no later than its activity column; with the shortest enabled
 	// tier and the warning lead, that bounds the rows worth reading.
@@ -333,17 +383,18 @@ func (s *Service) RecycleIdleCustomers(ctx context.Context, now time.Time) (Pool
 	for {
 		var n int
 		err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
-			q := tx.Where("deleted_at IS NULL AND in_pool = ? AND owner_id IS NOT NULL AND id > ?", false, after)
+			q := tx.Model(&Customer{}).Where("customers.deleted_at IS NULL AND customers.in_pool = ? AND customers.owner_id IS NOT NULL AND customers.id > ?", false, after)
+			q = m.restrict(q, key)
 			if rules.RecycleOn == tenants.RecycleOnNoDeal {
-				q = q.Where("stage <> ? AND created_at <= ?", StageDeal, cutoff)
+				q = q.Where("customers.stage <> ? AND customers.created_at <= ?", StageDeal, cutoff)
 			} else {
-				q = q.Where("COALESCE(last_follow_up_at, created_at) <= ?", cutoff)
+				q = q.Where("COALESCE(customers.last_follow_up_at, customers.created_at) <= ?", cutoff)
 				if rules.ExemptDeals {
-					q = q.Where("stage <> ?", StageDeal)
+					q = q.Where("customers.stage <> ?", StageDeal)
 				}
 			}
 			var batch []Customer
-			if err := q.Order("id").Limit(poolBatch).Find(&batch).Error; err != nil {
+			if err := q.Order("customers.id").Limit(poolBatch).Find(&batch).Error; err != nil {
 				return err
 			}
 			n = len(batch)
@@ -351,24 +402,19 @@ func (s *Service) RecycleIdleCustomers(ctx context.Context, now time.Time) (Pool
 				return nil
 			}
 			after = batch[n-1].ID
-			return s.recycleBatch(ctx, tx, rules, loc, now, batch, &run)
+			return s.recycleBatch(ctx, tx, rules, key, loc, now, batch, run)
 		})
 		if err != nil {
-			return run, err
+			return err
 		}
 		if n < poolBatch {
-			break
+			return nil
 		}
 	}
-	// Warnings for due dates long past can never repeat; keep the table small.
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		return tx.Where("due_on < ?", dateOf(now.Add(-7*day), loc)).Delete(&poolWarning{}).Error
-	})
-	return run, err
 }
 
 // recycleBatch decides for each candidate whether it is due, soon due or neither, and acts.
-func (s *Service) recycleBatch(ctx context.Context, tx *gorm.DB, rules tenants.PoolRules, loc *time.Location,
+func (s *Service) recycleBatch(ctx context.Context, tx *gorm.DB, rules tenants.PoolRules, pool string, loc *time.Location,
 	now time.Time, batch []Customer, run *PoolRun) error {
 	ids := make([]uuid.UUID, len(batch))
 	for i := range batch {
@@ -445,9 +491,9 @@ func (s *Service) recycleBatch(ctx context.Context, tx *gorm.DB, rules tenants.P
 			return err
 		}
 		former := d.c.OwnerID
-		s.toPool(d.c, now)
+		s.toPool(d.c, pool, now)
 		_, err = s.persistChange(ctx, tx, d.c, before, now, "recycle", "customer.recycled", map[string]any{
-			"former_owner_id": former, "reason": trigger, "idle_since": d.since, "due_at": d.due})
+			"former_owner_id": former, "reason": trigger, "idle_since": d.since, "due_at": d.due, "pool": poolName(pool)})
 		if problem.Is(err, problem.Conflict) {
 			continue // changed meanwhile: the next run looks again
 		}
@@ -457,7 +503,7 @@ func (s *Service) recycleBatch(ctx context.Context, tx *gorm.DB, rules tenants.P
 		if err := tx.Where("customer_id = ?", d.c.ID).Delete(&poolWarning{}).Error; err != nil {
 			return err
 		}
-		if err := logPool(tx, d.c.ID, poolRecycled, former, uuid.Nil, trigger, now); err != nil {
+		if err := logPool(tx, d.c.ID, pool, poolRecycled, former, uuid.Nil, trigger, now); err != nil {
 			return err
 		}
 		run.Recycled = append(run.Recycled, d.c.ID)
@@ -477,7 +523,7 @@ func (s *Service) recycleBatch(ctx context.Context, tx *gorm.DB, rules tenants.P
 		}
 		if err := outbox.Publish(ctx, tx, "customer.pool_warning", "customer", w.c.ID, map[string]any{
 			"customer_id": w.c.ID, "name": w.c.Name, "owner_id": w.c.OwnerID, "tier": w.c.Tier,
-			"reason": trigger, "idle_since": w.since, "due_at": w.due,
+			"reason": trigger, "idle_since": w.since, "due_at": w.due, "pool": poolName(pool),
 			"due_on": time.Time(dueOn).Format(time.DateOnly)}); err != nil {
 			return err
 		}

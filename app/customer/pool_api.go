@@ -6,6 +6,13 @@ import (
 	"github.com/smecrm/crm/app/api"
 )
 
+// poolFilter is GET /pool's query: the list filters and which pool.
+type poolFilter struct {
+	Filter
+	// Pool names one pool (default: every pool the user sees).
+	Pool string `query:"pool" json:"-" validate:"max=32"`
+}
+
 type claimInput struct {
 	byID
 	// Version, when given, must be the customer's current version.
@@ -25,8 +32,8 @@ type releaseInput struct {
 func init() {
 	fixedRoutes = append(fixedRoutes, func(a API, r *api.Router) {
 		api.Handle(r, api.Op{Method: "GET", Path: "/pool", ID: "listPool", Summary: "List the public pool (visible to everyone who may read customers)", Tag: "customers", Perm: perm("read")},
-			func(c *fiber.Ctx, in *Filter) (*api.Page[View], error) {
-				p, err := a.S.ListPool(c.UserContext(), *in)
+			func(c *fiber.Ctx, in *poolFilter) (*api.Page[View], error) {
+				p, err := a.S.ListPool(c.UserContext(), in.Filter, in.Pool)
 				return &p, err
 			})
 	})

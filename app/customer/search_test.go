@@ -3,6 +3,7 @@ package customer_test
 // Search, filters, sorting and cursor paging of GET /customers (CUS-9).
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -11,8 +12,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/apitest"
+	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/store/storetest"
 )
 
 func coreSearch(t testing.TB, as *apitest.Client, q string) []coreCustomer {
@@ -346,4 +351,34 @@ func TestListCustomers(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestNameSearchIndexUnderRLS: on PostgreSQL the server's role works under row-level security,
+// where the planner may use an index only for a LEAKPROOF operator; after the provisioning
+// step, ILIKE name search uses the trigram index rather than reading every row of the tenant.
+func TestNameSearchIndexUnderRLS(t *testing.T) {
+	storetest.RequireDialect(t, store.Postgres)
+	env := apitest.New(t, store.Postgres)
+	acme := env.Signup(t)
+	coreCreate(t, acme.Owner, map[string]any{"type": "enterprise", "name": "深圳华强电子有限公司"})
+	// Enough rows, with statistics, that reading the tenant's rows costs more than the index.
+	admin := storetest.AdminDB(t)
+	if _, err := admin.Exec(`INSERT INTO customers (tenant_id, id, type, name, stage, tier, created_at, updated_at)
+		SELECT $1, gen_random_uuid(), 'enterprise', md5(g::text), 'potential', 'potential', now(), now()
+		FROM generate_series(1, 20000) g`, acme.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("ANALYZE customers"); err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	err := env.DB.Read(jobs.TenantContext(context.Background(), acme.ID, uuid.Nil), func(tx *gorm.DB) error {
+		return tx.Raw(`EXPLAIN SELECT id FROM customers WHERE deleted_at IS NULL AND name ILIKE ? ESCAPE '\'`, "%华强电%").Scan(&plan).Error
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "customers_name_trgm") {
+		t.Errorf("name search does not use the trigram index under RLS:\n%s", text)
+	}
 }

@@ -140,7 +140,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			}
 			c.OwnerID = u.OwnerID.Ptr()
 			if c.OwnerID != nil && c.InPool {
-				c.InPool, c.PoolEnteredAt = false, nil // assigned out of the public pool
+				c.InPool, c.PoolKey, c.PoolEnteredAt = false, "", nil // assigned out of the public pool
 			}
 			if !u.DepartmentID.Set() {
 				dept = nil // follow the new owner's department

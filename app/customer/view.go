@@ -45,6 +45,10 @@ func view(keys *fieldcrypt.Keys, c *Customer) (View, error) {
 		NextFollowUpAt: c.NextFollowUpAt, ChurnedAt: c.ChurnedAt, ChurnReason: c.ChurnReason, DeletedAt: c.DeletedAt,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
 	}
+	if c.InPool {
+		name := poolName(c.PoolKey)
+		v.Pool = &name
+	}
 	if c.AnnualRevenue.Valid {
 		d := c.AnnualRevenue.Decimal
 		v.Scale.AnnualRevenue = &d

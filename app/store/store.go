@@ -235,8 +235,20 @@ func (db *DB) RoleWarnings(ctx context.Context) ([]string, error) {
 	if r.Owns > 0 {
 		out = append(out, "role "+r.Name+" owns the tables; use a separate owner in CRM_MIGRATE_DATABASE_URL")
 	}
+	var leakproof bool
+	if err := db.sqlDB.QueryRowContext(ctx, `SELECT proleakproof FROM pg_proc WHERE oid = 'texticlike(text, text)'::regprocedure`).Scan(&leakproof); err != nil {
+		return nil, err
+	}
+	if !leakproof {
+		out = append(out, "name search of 3 or more characters cannot use its index under row-level security; as a superuser, run in this database: "+LeakproofSearchSQL)
+	}
 	return out, nil
 }
+
+// LeakproofSearchSQL is the provisioning statement, run once per database by a superuser, that
+// lets PostgreSQL use the trigram index for ILIKE name search under row-level security (see
+// migration 00006 for why it is safe).
+const LeakproofSearchSQL = "ALTER FUNCTION texticlike(text, text) LEAKPROOF"
 
 // JSONArrayContains returns a condition with one placeholder: the JSON array in column
 // contains the given string.

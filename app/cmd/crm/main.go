@@ -63,7 +63,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.D
 		return nil, err
 	}
 	for _, w := range warnings {
-		log.Warn("database role weakens tenant isolation", "problem", w)
+		log.Warn("database set-up needs attention", "problem", w)
 	}
 	return db, nil
 }

@@ -286,6 +286,12 @@ func (in *instance) setupPostgres(ctx context.Context) error {
 		return fmt.Errorf("hand schema public to %s: %w", OwnerRole, err)
 	}
 
+	// The provisioning step a superuser runs once per database (see the README): lets name
+	// search use its trigram index under row-level security.
+	if _, err := in.admin.ExecContext(ctx, store.LeakproofSearchSQL); err != nil {
+		return fmt.Errorf("provision name search: %w", err)
+	}
+
 	in.ownerURL = withUserAndDB(base, OwnerRole, in.name)
 	in.appURL = withUserAndDB(base, AppRole, in.name)
 	if err := store.Migrate(ctx, in.ownerURL, in.appURL, nil, jobs.Migrate); err != nil {
