@@ -113,7 +113,10 @@ type Settings struct {
 	Currency      string          `json:"currency" validate:"omitempty,len=3,uppercase"`
 	ApprovalTiers []policies.Tier `json:"approval_tiers"`
 	Cadences      Cadences        `json:"cadences"`
-	Pool          PoolRules       `json:"pool"`
+	// LeadAssignment and Reminders: see sales_settings.go.
+	LeadAssignment LeadAssignment `json:"lead_assignment"`
+	Reminders      Reminders      `json:"reminders"`
+	Pool           PoolRules      `json:"pool"`
 	// Pools are named public pools beside the default one (EXP-2); see PoolDef.
 	Pools            []PoolDef         `json:"pools" validate:"max=20,dive"`
 	Classification   Classification    `json:"classification"`
