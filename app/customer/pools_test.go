@@ -55,7 +55,9 @@ func TestSeveralPools(t *testing.T) {
 				{Name: "repeated key", Method: "PATCH", URL: "/api/v1/settings", As: owner, Body: map[string]any{"pools": []any{pool("east", east.ID), pool("east", shanghai.ID)}},
 					Status: 422, Code: "validation_failed", Check: func(t *testing.T, r *apitest.Response) { r.Problem(t).WantField(t, "pools[1].key", "taken") }},
 				{Name: "department in two pools", Method: "PATCH", URL: "/api/v1/settings", As: owner, Body: map[string]any{"pools": []any{pool("east", east.ID), pool("east2", east.ID)}},
-					Status: 422, Code: "validation_failed", Check: func(t *testing.T, r *apitest.Response) { r.Problem(t).WantField(t, "pools[1].department_ids[0]", "taken") }},
+					Status: 422, Code: "validation_failed", Check: func(t *testing.T, r *apitest.Response) {
+						r.Problem(t).WantField(t, "pools[1].department_ids[0]", "taken")
+					}},
 				{Name: "other tenant's department", Method: "PATCH", URL: "/api/v1/settings", As: owner, Body: map[string]any{"pools": []any{pool("east", foreign.ID)}},
 					Status: 422, Code: "validation_failed", Check: func(t *testing.T, r *apitest.Response) {
 						r.Problem(t).WantField(t, "pools[0].department_ids[0]", "not_found")
@@ -105,7 +107,22 @@ func TestSeveralPools(t *testing.T) {
 					Contains: []string{"华东放弃的客户"}, NotContains: []string{"销售部放弃的客户"}},
 				{Name: "the default pool by name", Method: "GET", URL: "/api/v1/pool?pool=default", As: eastA, Status: 200,
 					Contains: []string{"销售部放弃的客户"}, NotContains: []string{"华东放弃的客户"}},
+				{Name: "another department's pool customer answers as missing", Method: "GET", URL: "/api/v1/customers/" + fromEast.ID.String(), As: sales,
+					Status: 404, Code: "not_found"},
+				{Name: "its pool's staff read it", Method: "GET", URL: "/api/v1/customers/" + fromEast.ID.String(), As: shanghaiB, Status: 200,
+					Contains: []string{`"pool":"east"`}},
+				{Name: "editing a pool customer needs a claim first", Method: "PATCH", URL: "/api/v1/customers/" + fromSales.ID.String(), As: eastA,
+					Body: map[string]any{"version": fromSales.Version, "industry": "机械"}, Status: 409, Code: "conflict", Contains: []string{"claim it"}},
+				{Name: "so does marking one churned", Method: "POST", URL: plURL(fromSales.ID, "churn"), As: sales, Body: map[string]any{"reason": "倒闭"},
+					Status: 409, Code: "conflict"},
 			})
+			// A manager who may assign customers may still correct a pool record.
+			var fixed poolView
+			acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "sales_manager").MustDo(t, "PATCH", "/api/v1/customers/"+fromSales.ID.String(),
+				map[string]any{"version": fromSales.Version, "industry": "机械"}, 200, &fixed)
+			if !fixed.InPool || fixed.Pool == nil || *fixed.Pool != "default" {
+				t.Errorf("pool customer after a manager's edit: %+v", fixed)
+			}
 			var mine poolsList
 			eastA.MustDo(t, "GET", "/api/v1/pools", nil, 200, &mine)
 			if len(mine.Items) != 2 || mine.Items[0].Key != "default" || mine.Items[0].Customers != 1 ||

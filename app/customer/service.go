@@ -3,6 +3,7 @@ package customer
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -394,8 +395,30 @@ func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID, includeDe
 		if !f.Allows(deref(c.OwnerID), deref(c.DepartmentID)) {
 			return nil, problem.NotFoundf("entity.customer")
 		}
+	} else if c.PoolKey != "" && tenantctx.ActorFrom(ctx).UserID != uuid.Nil {
+		// A named pool is for its departments' staff only.
+		_, m, err := poolsFor(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(m.visible(ctx), c.PoolKey) {
+			return nil, problem.NotFoundf("entity.customer")
+		}
 	}
 	return &c, nil
+}
+
+// poolGuard keeps a pool customer's record as it was while it sits in the pool: whoever works
+// it claims it first. Managers who may assign customers (customer:assign) may still change it.
+func (s *Service) poolGuard(ctx context.Context, c *Customer) error {
+	if !c.InPool || s.Authz == nil || tenantctx.ActorFrom(ctx).UserID == uuid.Nil {
+		return nil
+	}
+	err := s.Authz.Require(ctx, "customer", "assign")
+	if problem.Is(err, problem.Forbidden) {
+		return problem.New(problem.Conflict, "pool_claim_first")
+	}
+	return err
 }
 
 func deref(id *uuid.UUID) uuid.UUID {
@@ -461,6 +484,9 @@ func (s *Service) mutate(ctx context.Context, id uuid.UUID, version int64, actio
 // Delete moves a customer to the recycle bin (EXP-5); it can be restored for 30 days.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	_, err := s.mutate(ctx, id, 0, "delete", "customer.deleted", false, func(_ *gorm.DB, c *Customer) error {
+		if err := s.poolGuard(ctx, c); err != nil {
+			return err
+		}
 		now := s.now()
 		c.DeletedAt = &now
 		return nil
@@ -485,6 +511,9 @@ func (s *Service) Churn(ctx context.Context, id uuid.UUID, reason string) (View,
 		return View{}, problem.Field("reason", "invalid", "field.invalid")
 	}
 	return s.mutate(ctx, id, 0, "churn", "customer.churned", false, func(_ *gorm.DB, c *Customer) error {
+		if err := s.poolGuard(ctx, c); err != nil {
+			return err
+		}
 		if c.Stage == StageChurned {
 			return problem.New(problem.Conflict, "transition", c.Stage, StageChurned)
 		}

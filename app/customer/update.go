@@ -63,6 +63,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		return View{}, problem.Field("intent_class", "invalid_choice", "field.invalid_choice", "A, B, C")
 	}
 	return s.mutate(ctx, id, u.Version, "update", "customer.updated", false, func(tx *gorm.DB, c *Customer) error {
+		if err := s.poolGuard(ctx, c); err != nil {
+			return err
+		}
 		setTrimmed(&c.Type, u.Type)
 		setTrimmed(&c.Name, u.Name)
 		setTrimmed(&c.ShortName, u.ShortName)

@@ -91,6 +91,7 @@ var catalog = map[string]msg{
 	"unsupported_media":    {"请求体须为 application/json。", "請求內容須為 application/json。", "The request body must be application/json."},
 	"internal":             {"服务器出错了，我们已记录。", "伺服器出錯了，我們已記錄。", "Something went wrong on our side; it has been logged."},
 	"unavailable":          {"服务暂时不可用。", "服務暫時不可用。", "The service is temporarily unavailable."},
+	"plugin_unavailable":   {"插件暂时不可用。", "外掛程式暫時無法使用。", "The plugin is temporarily unavailable."},
 	"slug_taken":           {"该企业标识已被使用。", "該企業識別碼已被使用。", "That company slug is already taken."},
 	"email_taken":          {"该邮箱已被使用。", "該信箱已被使用。", "That email is already in use."},
 	"version_conflict":     {"记录已被他人修改，请刷新后重试。", "紀錄已被他人修改，請重新整理後再試。", "The record was changed by someone else; reload and try again."},
@@ -112,6 +113,7 @@ var catalog = map[string]msg{
 	// public pool (CUS-8)
 	"pool_not_in_pool":    {"该客户不在公海中。", "該客戶不在公海中。", "The customer is not in the public pool."},
 	"pool_already_in":     {"该客户已在公海中。", "該客戶已在公海中。", "The customer is already in the public pool."},
+	"pool_claim_first":    {"该客户在公海中，请先领取再修改。", "該客戶在公海中，請先領取再修改。", "The customer is in the public pool; claim it before changing it."},
 	"pool_disabled":       {"本企业未启用公海。", "本企業未啟用公海。", "The public pool is not enabled for this company."},
 	"pool_claim_limit":    {"已达到公海领取上限（%v 个）；请先释放已领取的客户。", "已達到公海領取上限（%v 個）；請先釋放已領取的客戶。", "You have reached your pool claim limit (%v); release a claimed customer first."},
 	"pool_reclaim_barred": {"您最近放弃了该客户，%v 之后才能重新领取。", "您最近放棄了該客戶，%v 之後才能重新領取。", "You gave up this customer recently; you can claim it again after %v."},
@@ -168,6 +170,7 @@ var catalog = map[string]msg{
 	"entity.contact":    {"联系人", "聯絡人", "contact"},
 	"entity.job":        {"任务", "工作", "job"},
 	"entity.record":     {"记录", "紀錄", "record"},
+	"entity.plugin":     {"插件", "外掛程式", "plugin"},
 
 	// customer timeline summaries (CUS-11)
 	"timeline.customer.create":  {"创建了客户", "建立了客戶", "Customer created"},
