@@ -210,7 +210,7 @@ func (s *Service) search(ctx context.Context, q *gorm.DB, term string) *gorm.DB 
 	tid, _ := tenantctx.TenantID(ctx)
 	if digits := fieldcrypt.NormalizePhone(term); looksLikePhone(term) || (len(digits) >= 7 && len(digits) >= len(strings.ReplaceAll(term, " ", ""))-4) {
 		h := s.Keys.PhoneHash(tid.String(), term)
-		return q.Where("(customers.phone_hash = ? OR customers.id IN (SELECT customer_id FROM contacts WHERE contacts.tenant_id = ? AND contacts.phone_hash = ?))", h, tid, h)
+		return q.Where("(customers.phone_hash = ? OR customers.id IN (SELECT customer_id FROM contacts WHERE contacts.tenant_id = ? AND contacts.phone_hash = ? AND contacts.deleted_at IS NULL))", h, tid, h)
 	}
 	like := "%" + escapeLike(term) + "%"
 	if utf8.RuneCountInString(term) >= 3 {

@@ -131,6 +131,14 @@ func TestSearchCustomers(t *testing.T) {
 			owner.MustDo(t, "POST", coreURL+"/"+qiangsheng.ID.String()+"/restore", nil, 200, nil)
 			coreSameSet(t, "restored: q=强生制药", coreSearch(t, owner, "强生制药"), qiangsheng)
 		})
+
+		t.Run("by a contact's phone", func(t *testing.T) {
+			var ct struct{ ID uuid.UUID }
+			owner.MustDo(t, "POST", coreURL+"/"+water.ID.String()+"/contacts", map[string]any{"name": "水厂采购", "phone": "139 1234 5678"}, 201, &ct)
+			coreSameSet(t, "contact phone", coreSearch(t, owner, "13912345678"), water)
+			owner.MustDo(t, "DELETE", "/api/v1/contacts/"+ct.ID.String(), nil, 204, nil)
+			coreSameSet(t, "deleted contact's phone", coreSearch(t, owner, "13912345678"))
+		})
 	})
 }
 
