@@ -23,8 +23,10 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/auth"
+	"github.com/smecrm/crm/app/catalog"
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/customer"
+	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/jobs"
@@ -33,6 +35,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/web"
 	"github.com/smecrm/crm/policies"
@@ -58,9 +61,11 @@ type Server struct {
 	Notify    *notify.Service
 	// Opportunities is the sales pipeline; lead conversion creates opportunities through it.
 	Opportunities *opportunity.Service
-	Jobs          *jobs.Queue
-	Log           *slog.Logger
-	Registry      *prometheus.Registry
+	// Deals are quotes, contracts, orders, payment plans and payments.
+	Deals    *deal.Service
+	Jobs     *jobs.Queue
+	Log      *slog.Logger
+	Registry *prometheus.Registry
 }
 
 // Options tune New.
@@ -160,6 +165,11 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption)
 	money.RateAPI{S: &money.Rates{DB: db, Now: opt.Now}}.Routes(v1)
 	opportunity.API{S: s.Opportunities}.Routes(v1)
+	catalog.API{S: &catalog.Service{DB: db, Now: opt.Now}}.Routes(v1)
+	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
+	deal.API{S: s.Deals}.Routes(v1)
+	s.Deals.RegisterJobs(s.Jobs)
+	salesreport.API{S: &salesreport.Service{DB: db, Authz: authz, Now: opt.Now}}.Routes(v1)
 	jobs.API{DB: db}.Routes(v1)
 	s.Customers.RegisterJobs(s.Jobs)
 	followup.API{S: s.FollowUps}.Routes(v1)
