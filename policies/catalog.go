@@ -124,7 +124,7 @@ type Perm struct {
 
 // Known reports whether the permission names known objects and actions (or wildcards).
 func (p Perm) Known() bool {
-	return (p.Object == "*" || slices.Contains(Objects, p.Object)) && (p.Action == "*" || slices.Contains(Actions, p.Action))
+	return (p.Object == "*" || slices.Contains(Objects, p.Object) || IsExtensionObject(p.Object)) && (p.Action == "*" || slices.Contains(Actions, p.Action))
 }
 
 // Expand lists the concrete permissions a possibly wildcarded one stands for.

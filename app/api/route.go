@@ -152,6 +152,43 @@ func Handle[In, Out any](r *Router, op Op, h func(c *fiber.Ctx, in *In) (*Out, e
 	r.document(op, full, reflect.TypeFor[In](), reflect.TypeFor[Out]())
 
 	binder := newBinder[In](op)
+	chain := r.guardChain(op)
+	status := op.Status
+	chain = append(chain, func(c *fiber.Ctx) error {
+		in := new(In)
+		if err := binder.bind(c, in); err != nil {
+			return err
+		}
+		out, err := h(c, in)
+		if err != nil {
+			return err
+		}
+		if status == http.StatusNoContent || out == nil {
+			return c.SendStatus(status)
+		}
+		return c.Status(status).JSON(out)
+	})
+	r.fr.Add(op.Method, op.Path, chain...)
+}
+
+// HandleRaw registers op with a plain Fiber handler behind the same guards as Handle, for
+// routes whose answer the handler writes itself (plugin modules' routes, whose permission
+// the handler checks per request: declare them SignedIn). In documents the path parameters.
+func HandleRaw[In any](r *Router, op Op, h fiber.Handler) {
+	if op.Status == 0 {
+		op.Status = http.StatusOK
+	}
+	full := r.prefix + op.Path
+	if op.Access == NeedsPermission && (op.Perm.Object == "" || op.Perm.Action == "") {
+		panic(fmt.Sprintf("api: %s %s declares no permission and is not public", op.Method, full))
+	}
+	r.reg.routes = append(r.reg.routes, Route{Op: op, FullPath: full})
+	r.document(op, full, reflect.TypeFor[In](), reflect.TypeFor[map[string]any]())
+	r.fr.Add(op.Method, op.Path, append(r.guardChain(op), h)...)
+}
+
+// guardChain is the authentication, suspended-tenant and permission checks op declares.
+func (r *Router) guardChain(op Op) []fiber.Handler {
 	g := r.guards
 	chain := make([]fiber.Handler, 0, 4)
 	write := op.Writes || (op.Method != http.MethodGet && op.Method != http.MethodHead)
@@ -173,22 +210,7 @@ func Handle[In, Out any](r *Router, op Op, h func(c *fiber.Ctx, in *In) (*Out, e
 	case PlatformAdmin:
 		chain = append(chain, func(c *fiber.Ctx) error { return g.AuthenticatePlatform(c) })
 	}
-	status := op.Status
-	chain = append(chain, func(c *fiber.Ctx) error {
-		in := new(In)
-		if err := binder.bind(c, in); err != nil {
-			return err
-		}
-		out, err := h(c, in)
-		if err != nil {
-			return err
-		}
-		if status == http.StatusNoContent || out == nil {
-			return c.SendStatus(status)
-		}
-		return c.Status(status).JSON(out)
-	})
-	r.fr.Add(op.Method, op.Path, chain...)
+	return chain
 }
 
 func (r *Router) document(op Op, full string, in, out reflect.Type) {

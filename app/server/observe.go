@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,8 +40,11 @@ func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
 		status := c.Response().StatusCode()
 		route := c.Route().Path
 		took := time.Since(start)
-		m.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(c.Method(), route).Observe(took.Seconds())
+		// Fiber's method string points into a reused request buffer: a label must own its
+		// bytes, or a later request rewrites an existing series' labels in place.
+		method := strings.Clone(c.Method())
+		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(method, route).Observe(took.Seconds())
 		if log.Enabled(c.UserContext(), slog.LevelInfo) {
 			attrs := []slog.Attr{
 				slog.String("request_id", str(c.Locals("requestid"))),

@@ -38,6 +38,7 @@ import (
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/web"
+	"github.com/smecrm/crm/plugins/host"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
 	"github.com/smecrm/crm/tenants/tenantctx"
@@ -62,8 +63,10 @@ type Server struct {
 	// Opportunities is the sales pipeline; lead conversion creates opportunities through it.
 	Opportunities *opportunity.Service
 	// Deals are quotes, contracts, orders, payment plans and payments.
-	Deals    *deal.Service
-	Jobs     *jobs.Queue
+	Deals *deal.Service
+	Jobs  *jobs.Queue
+	// Plugins supervises the installed plugins; the caller starts and stops it.
+	Plugins  *host.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 }
@@ -78,6 +81,8 @@ type Options struct {
 	// (default one second; negative: never cache). Changes made through this server apply at
 	// once; changes made through another replica within this time.
 	TenantStateTTL time.Duration
+	// Plugins tunes the plugin supervisor (tests); an empty Dir means CRM_PLUGIN_DIR.
+	Plugins host.Options
 }
 
 // New builds the server on an open, migrated database.
@@ -134,6 +139,13 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	}
 	s.Jobs = jobs.New(db, log)
 	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
+	popt := opt.Plugins
+	if popt.Dir == "" {
+		popt.Dir = cfg.PluginDir
+	}
+	popt.Log, popt.Registry = log, s.Registry
+	s.Plugins = host.New(db, popt)
+	s.Customers.Classifiers = s.Plugins.Classifiers
 	mailer, err := notify.NewMailer(cfg.SMTPURL, cfg.MailFrom(), log)
 	if err != nil {
 		return nil, err
@@ -161,6 +173,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
+	host.API{H: s.Plugins, Authorize: s.Auth.Authorize}.Routes(v1)
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption)
 	money.RateAPI{S: &money.Rates{DB: db, Now: opt.Now}}.Routes(v1)

@@ -31,7 +31,7 @@ func main() {
 
 func rootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd())
 	return root
 }
 
@@ -86,6 +86,10 @@ func serveCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if err := srv.Plugins.Start(ctx); err != nil {
+			return err
+		}
+		defer srv.Plugins.Stop()
 		if err := srv.Jobs.Start(ctx); err != nil {
 			return fmt.Errorf("start jobs: %w", err)
 		}

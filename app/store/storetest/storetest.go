@@ -105,10 +105,14 @@ var (
 
 // Main runs the package's tests and then removes the databases they used: it closes every
 // pool, drops the PostgreSQL database and deletes the SQLite folder, and exits with the tests'
-// status. Call it from TestMain.
-func Main(m *testing.M) {
+// status; the after functions run first, once the tests have ended (removing files the
+// package built for its tests, say). Call it from TestMain.
+func Main(m *testing.M, after ...func()) {
 	mainRunning.Store(true)
 	code := m.Run()
+	for _, fn := range after {
+		fn()
+	}
 	if err := cleanup(); err != nil {
 		// The tests' verdict stands; a leftover database is removed by the next run (see
 		// dropStale), so this is a warning.

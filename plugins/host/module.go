@@ -1,0 +1,157 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/plugins/sdk"
+	"github.com/smecrm/crm/tenants/tenantctx"
+)
+
+// Limits of module requests and answers.
+const (
+	maxModuleRequest  = 1 << 20
+	maxModuleResponse = 8 << 20
+)
+
+// Trusted headers the host sets on every module request; a client's own X-CRM-* headers
+// never reach the plugin.
+const (
+	HeaderTenant    = "X-CRM-Tenant-ID"
+	HeaderUser      = "X-CRM-User-ID"
+	HeaderRoles     = "X-CRM-Roles"
+	HeaderLocale    = "X-CRM-Locale"
+	HeaderRequestID = "X-CRM-Request-ID"
+)
+
+// passedHeaders are the client headers a module sees; everything else (cookies, the
+// Authorization header, forwarded-for, client-sent identity headers) is stripped.
+var passedHeaders = []string{"Content-Type", "Accept", "Accept-Language", "If-Match", "If-None-Match"}
+
+// answerHeaders are the headers a module may set on its answer.
+var answerHeaders = map[string]bool{"content-type": true, "cache-control": true, "etag": true, "content-language": true, "location": true}
+
+// match finds the declared route for method and path (relative to the module's prefix): the
+// route whose pattern matches with the most literal segments, with its parameters.
+func match(routes []sdk.Route, method, path string) (sdk.Route, map[string]string, bool) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var best sdk.Route
+	var bestParams map[string]string
+	bestLit := -1
+	for _, r := range routes {
+		if r.Method != method {
+			continue
+		}
+		ps := strings.Split(strings.Trim(r.Pattern, "/"), "/")
+		if len(ps) != len(segs) {
+			continue
+		}
+		params, lit, ok := map[string]string{}, 0, true
+		for i, p := range ps {
+			if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+				v, err := url.PathUnescape(segs[i])
+				if err != nil || v == "" {
+					ok = false
+					break
+				}
+				params[strings.Trim(p, "{}")] = v
+				continue
+			}
+			if p != segs[i] {
+				ok = false
+				break
+			}
+			lit++
+		}
+		if ok && lit > bestLit {
+			best, bestParams, bestLit = r, params, lit
+		}
+	}
+	return best, bestParams, bestLit >= 0
+}
+
+// serveModule answers /ext/{plugin_id}/…: the plugin must be an enabled module of the
+// tenant, the path one of its declared routes, and the user's roles must grant the route's
+// permission (ext:{plugin_id}:{object}, action). The plugin sees the request with trusted
+// identity headers and answers within HTTPTimeout; a plugin that is down answers 503.
+func (a API) serveModule(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id := c.Params("plugin_id")
+	notFound := problem.NotFoundf("entity.record")
+	tid, ok := tenantctx.TenantID(ctx)
+	if !ok {
+		return problem.New(problem.Unauthenticated, "unauthenticated")
+	}
+	settings, err := a.H.settings(ctx, tid)
+	if err != nil {
+		return err
+	}
+	if s, ok := settings[id]; !ok || !s.Enabled {
+		return notFound
+	}
+	m, ok := a.H.Manifest(id)
+	if !ok || !m.Has(sdk.CapModule) {
+		return notFound
+	}
+	rest := "/" + c.Params("*")
+	route, params, ok := match(m.Routes, c.Method(), rest)
+	if !ok {
+		return notFound
+	}
+	if err := a.Authorize(c, "ext:"+id+":"+route.Object, route.Action); err != nil {
+		return err
+	}
+	body := c.Body()
+	if len(body) > maxModuleRequest {
+		return problem.New(problem.TooLarge, "too_large")
+	}
+	actor := tenantctx.ActorFrom(ctx)
+	headers := map[string]string{}
+	for _, h := range passedHeaders {
+		if v := c.Get(h); v != "" {
+			headers[h] = v
+		}
+	}
+	headers[HeaderTenant] = tid.String()
+	headers[HeaderUser] = actor.UserID.String()
+	headers[HeaderRoles] = strings.Join(actor.Roles, ",")
+	headers[HeaderLocale] = tenantctx.Locale(ctx)
+	if rid, ok := c.Locals("requestid").(string); ok {
+		headers[HeaderRequestID] = rid
+	}
+	req := sdk.HTTPRequest{Route: route.Name, Method: c.Method(), Path: rest, Params: params,
+		RawQuery: string(c.Request().URI().QueryString()), Headers: headers, Body: append([]byte(nil), body...)}
+	var res sdk.HTTPResponse
+	err = a.H.call(ctx, id, "HandleHTTP", a.H.opt.HTTPTimeout, func(ctx context.Context, cl *sdk.Client, ci sdk.CallInfo) error {
+		r, err := cl.HandleHTTP(ctx, ci, req)
+		if err != nil {
+			return err
+		}
+		if r.Status < 200 || r.Status > 599 || len(r.Body) > maxModuleResponse {
+			return errors.New("module answered an invalid HTTP status or an oversized body")
+		}
+		res = r
+		return nil
+	})
+	if err != nil {
+		return &problem.Error{Code: problem.Unavailable, Key: "plugin_unavailable", Cause: err}
+	}
+	for k, v := range res.Headers {
+		if answerHeaders[strings.ToLower(k)] {
+			if strings.EqualFold(k, "location") && !strings.HasPrefix(v, "/") {
+				continue // only paths of this server
+			}
+			c.Set(k, v)
+		}
+	}
+	if res.Headers != nil && c.GetRespHeader(fiber.HeaderContentType) == "" && len(res.Body) > 0 {
+		c.Set(fiber.HeaderContentType, "application/octet-stream")
+	}
+	c.Set("X-Content-Type-Options", "nosniff")
+	return c.Status(res.Status).Send(res.Body)
+}
