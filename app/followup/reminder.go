@@ -12,6 +12,7 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/notify"
+	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/tenants"
 )
 
@@ -78,7 +79,7 @@ func (s *Service) Remind(ctx context.Context, followUpID uuid.UUID, stage string
 		st, err = settings(ctx, tx)
 		return err
 	})
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	if problem.Is(err, problem.NotFound) {
 		return nil // purged with its customer
 	}
 	if err != nil {

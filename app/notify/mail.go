@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,7 +95,14 @@ func (s *SMTPMailer) Send(ctx context.Context, m Mail) error {
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
 	}
 	if s.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
+		// The strongest mechanism both sides support; on an unencrypted connection that
+		// excludes PLAIN and LOGIN, except to a relay on this machine (loopback), where
+		// nothing crosses the network.
+		auth := mail.SMTPAuthAutoDiscover
+		if !s.ImplicitTLS && isLoopback(s.Host) {
+			auth = mail.SMTPAuthPlain
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(s.Username), mail.WithPassword(s.Password))
 	}
 	c, err := mail.NewClient(s.Host, opts...)
 	if err != nil {
@@ -104,4 +112,13 @@ func (s *SMTPMailer) Send(ctx context.Context, m Mail) error {
 		return fmt.Errorf("notify: send to %s: %w", s.Host, err)
 	}
 	return nil
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

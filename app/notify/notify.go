@@ -125,8 +125,8 @@ func (s *Service) Notify(ctx context.Context, user uuid.UUID, m Message) (View, 
 			locale = tenantLocale(ctx, tx)
 		}
 		n = Notification{ID: uuid.Must(uuid.NewV7()), UserID: user, Kind: m.Kind, DedupeKey: m.DedupeKey,
-			Title: problem.Message(locale, "notify."+m.Key+".title", m.Args...),
-			Body:  problem.Message(locale, "notify."+m.Key+".body", m.Args...),
+			Title:  problem.Message(locale, "notify."+m.Key+".title", m.Args...),
+			Body:   problem.Message(locale, "notify."+m.Key+".body", m.Args...),
 			Entity: m.Entity, EntityID: m.EntityID, CreatedAt: s.now()}
 		if m.DedupeKey == "" {
 			return tx.Create(&n).Error
@@ -135,7 +135,13 @@ func (s *Service) Notify(ctx context.Context, user uuid.UUID, m Message) (View, 
 		if res.Error != nil || res.RowsAffected == 1 {
 			return res.Error
 		}
-		return tx.Take(&n, "user_id = ? AND dedupe_key = ?", user, m.DedupeKey).Error
+		// Notified before (a retry): carry on with that notification, e.g. to mail it.
+		var prev Notification
+		if err := tx.Take(&prev, "user_id = ? AND dedupe_key = ?", user, m.DedupeKey).Error; err != nil {
+			return err
+		}
+		n = prev
+		return nil
 	})
 	if err != nil || skip {
 		return View{}, err
