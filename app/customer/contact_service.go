@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/datatypes"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -266,38 +267,58 @@ func (s *Service) CreateContact(ctx context.Context, customerID uuid.UUID, in Co
 	}
 	var out ContactView
 	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		cust, err := s.load(ctx, tx, customerID, false)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		ct := Contact{TenantID: cust.TenantID, ID: uuid.Must(uuid.NewV7()), CustomerID: cust.ID,
-			Name: strings.TrimSpace(in.Name), Title: strings.TrimSpace(in.Title), Email: strings.TrimSpace(in.Email),
-			Wechat: strings.TrimSpace(in.Wechat), Birthday: bd, IsPrimary: in.IsPrimary, DecisionRole: in.DecisionRole,
-			Notes: in.Notes, CreatedAt: now, UpdatedAt: now, Version: 1}
-		if ct.Name == "" {
-			return problem.Field("name", "required", "field.required")
-		}
-		if err := s.sealContactPhone(&ct, in.Phone); err != nil {
-			return err
-		}
-		if ct.IsPrimary {
-			if err := s.lockCustomer(tx, cust.ID); err != nil {
-				return err
-			}
-			if err := s.clearOtherPrimaries(ctx, tx, cust.ID, ct.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.Create(&ct).Error; err != nil {
-			return err
-		}
-		if out, err = s.contactView(&ct); err != nil {
-			return err
-		}
-		return recordContact(ctx, tx, "create", "contact.created", nil, out, out)
+		var err error
+		out, err = s.createContactTx(ctx, tx, customerID, in, bd)
+		return err
 	})
 	return out, err
+}
+
+// CreateContactTx is CreateContact in the caller's transaction (lead conversion creates a
+// customer and its contact in one).
+func (s *Service) CreateContactTx(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, in ContactInput) (ContactView, error) {
+	if err := api.Validate.Struct(in); err != nil {
+		return ContactView{}, api.ValidationError(err)
+	}
+	bd, err := parseDate(in.Birthday)
+	if err != nil {
+		return ContactView{}, problem.Field("birthday", "invalid_format", "field.invalid_format")
+	}
+	return s.createContactTx(ctx, tx, customerID, in, bd)
+}
+
+func (s *Service) createContactTx(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, in ContactInput, bd *datatypes.Date) (ContactView, error) {
+	var out ContactView
+	cust, err := s.load(ctx, tx, customerID, false)
+	if err != nil {
+		return out, err
+	}
+	now := s.now()
+	ct := Contact{TenantID: cust.TenantID, ID: uuid.Must(uuid.NewV7()), CustomerID: cust.ID,
+		Name: strings.TrimSpace(in.Name), Title: strings.TrimSpace(in.Title), Email: strings.TrimSpace(in.Email),
+		Wechat: strings.TrimSpace(in.Wechat), Birthday: bd, IsPrimary: in.IsPrimary, DecisionRole: in.DecisionRole,
+		Notes: in.Notes, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if ct.Name == "" {
+		return out, problem.Field("name", "required", "field.required")
+	}
+	if err := s.sealContactPhone(&ct, in.Phone); err != nil {
+		return out, err
+	}
+	if ct.IsPrimary {
+		if err := s.lockCustomer(tx, cust.ID); err != nil {
+			return out, err
+		}
+		if err := s.clearOtherPrimaries(ctx, tx, cust.ID, ct.ID); err != nil {
+			return out, err
+		}
+	}
+	if err := tx.Create(&ct).Error; err != nil {
+		return out, err
+	}
+	if out, err = s.contactView(&ct); err != nil {
+		return out, err
+	}
+	return out, recordContact(ctx, tx, "create", "contact.created", nil, out, out)
 }
 
 // GetContact returns one contact whose customer the actor may see.

@@ -30,6 +30,7 @@ import (
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/lead"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
@@ -59,6 +60,7 @@ type Server struct {
 	Org       *org.Service
 	Customers *customer.Service
 	FollowUps *followup.Service
+	Leads     *lead.Service
 	Notify    *notify.Service
 	// Opportunities is the sales pipeline; lead conversion creates opportunities through it.
 	Opportunities *opportunity.Service
@@ -173,7 +175,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.Routes(v1)
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
-	host.API{H: s.Plugins, Authorize: s.Auth.Authorize}.Routes(v1)
+	host.API{H: s.Plugins, Authorize: s.Auth.Authorize, Roles: authz.UserRoles}.Routes(v1)
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption)
 	money.RateAPI{S: &money.Rates{DB: db, Now: opt.Now}}.Routes(v1)
@@ -188,6 +190,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	followup.API{S: s.FollowUps}.Routes(v1)
 	s.FollowUps.RegisterJobs(s.Jobs)
 	notify.API{S: s.Notify}.Routes(v1)
+	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
+	lead.API{S: s.Leads}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 
 	spec, err := root.OpenAPI()
