@@ -52,22 +52,23 @@ type Converted struct {
 // asked for), conflict (stale version, already converted, disqualified, a duplicate customer
 // unless allow_duplicate), validation_failed.
 func (s *Service) Convert(ctx context.Context, id uuid.UUID, in ConvertInput) (Converted, error) {
-	if s.Authz != nil {
-		if err := s.Authz.Require(ctx, "customer", "create"); err != nil {
-			return Converted{}, err
-		}
-		if in.Opportunity != nil {
-			if err := s.Authz.Require(ctx, "opportunity", "create"); err != nil {
-				return Converted{}, err
-			}
-		}
-	}
 	if in.Opportunity != nil && s.Opportunities == nil {
 		return Converted{}, problem.Field("opportunity", "invalid", "field.invalid")
 	}
 	var out Converted
 	var oppID *uuid.UUID
 	_, err := s.mutate(ctx, id, in.Version, "convert", "lead.converted", func(tx *gorm.DB, l *Lead) (map[string]any, error) {
+		// The lead first (not_found for one out of reach), then what creating the records needs.
+		if s.Authz != nil {
+			if err := s.Authz.Require(ctx, "customer", "create"); err != nil {
+				return nil, err
+			}
+			if in.Opportunity != nil {
+				if err := s.Authz.Require(ctx, "opportunity", "create"); err != nil {
+					return nil, err
+				}
+			}
+		}
 		switch l.Status {
 		case StatusConverted:
 			return nil, problem.New(problem.Conflict, "lead_converted")

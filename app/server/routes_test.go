@@ -46,6 +46,10 @@ var signedInRoutes = []string{
 	"DELETE /api/v1/api-tokens/:id",
 	"GET /api/v1/approvals/approver",
 	"GET /api/v1/jobs/:id",
+	// a user's own task list and notifications
+	"GET /api/v1/me/tasks",
+	"GET /api/v1/notifications",
+	"POST /api/v1/notifications/:id/read",
 }
 
 // unregisteredPublic are Fiber routes deliberately not declared through api.Router (no JSON, no
