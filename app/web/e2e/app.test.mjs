@@ -1,0 +1,317 @@
+// Browser tests: the real server (the built binary, with the web app embedded) on a fresh SQLite
+// database and a free port, driven through Debian's chromium by playwright-core.
+//
+//   CRM_BIN=path/to/crm node --test e2e/      (make test-web builds everything first)
+//
+// Screenshots of the main pages go to e2e/screenshots/ (not committed) for review.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(process.env.CRM_BIN || join(here, '../../../bin/crm'));
+const CHROMIUM = process.env.CRM_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = join(here, 'screenshots');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+let server;
+let serverLog = '';
+let base;
+let work;
+let browser;
+let env;
+const state = {};
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitReady(url, ms = 30000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url + '/readyz');
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    if (server.exitCode !== null) throw new Error('server exited:\n' + serverLog);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error('server not ready:\n' + serverLog);
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `no server binary at ${BIN} (run make build)`);
+  assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install chromium)`);
+  work = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
+  mkdirSync(SHOTS, { recursive: true });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  env = {
+    ...process.env,
+    CRM_ADDR: `127.0.0.1:${port}`,
+    CRM_DATABASE_URL: `sqlite://${join(work, 'crm.db')}`,
+    CRM_SECRET_KEY: 'e2e-secret-key-e2e-secret-key-e2e-secret',
+    CRM_PLUGIN_DIR: join(work, 'plugins'),
+    CRM_BASE_URL: base,
+    CRM_LOG_LEVEL: 'warn',
+  };
+  server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitReady(base);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright gives every launch a fresh --user-data-dir of its own.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function newPage(viewport = DESKTOP, locale = 'zh-CN') {
+  const ctx = await browser.newContext({ viewport, locale, baseURL: base, timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(10000);
+  page.on('pageerror', (e) => {
+    state.pageErrors = (state.pageErrors || []).concat(String(e));
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false });
+}
+
+async function signup(page, { company, slug, owner, email }) {
+  await page.goto('/');
+  await page.waitForURL(/\/login/);
+  await page.getByRole('link', { name: '注册公司' }).click();
+  await page.getByLabel('公司名称').fill(company);
+  await page.getByLabel('公司代码').fill(slug);
+  await page.getByLabel('管理员姓名').fill(owner);
+  await page.getByLabel('邮箱').fill(email);
+  await page.getByLabel('密码').fill('a long enough password');
+  await page.getByRole('button', { name: '注册公司' }).click();
+  await page.waitForURL(base + '/');
+  await page.getByRole('heading', { name: `您好，${owner}` }).waitFor();
+}
+
+// apiCall calls the API with the page's session cookie and CSRF token.
+async function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ([method, path, body]) => {
+      const me = await (await fetch('/api/v1/me')).json();
+      const r = await fetch(path, {
+        method,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.text();
+      return { status: r.status, body: text ? JSON.parse(text) : null };
+    },
+    [method, path, body],
+  );
+}
+
+async function hasRoute(path, method = 'get') {
+  const doc = await (await fetch(base + '/api/v1/openapi.json')).json();
+  return !!doc.paths?.[path]?.[method];
+}
+
+test('sign up a company and land on the home page', async () => {
+  const page = await newPage();
+  state.page = page;
+  await signup(page, { company: '华东精密机械', slug: 'huadong', owner: '王经理', email: 'wang@huadong.cn' });
+  await page.getByText('华东精密机械').first().waitFor();
+  await shot(page, 'home-empty');
+});
+
+test('API validation errors appear on their form fields', async () => {
+  const page = state.page;
+  await page.goto('/customers/new');
+  await page.getByTestId('customer-name').fill('字段错误测试');
+  await page.getByLabel('邮箱').fill('not-an-email');
+  await page.getByTestId('customer-save').click();
+  // The server's message for the email field shows under that field.
+  const item = page.locator('.ant-form-item').filter({ has: page.getByLabel('邮箱') });
+  await item.locator('.ant-form-item-explain-error').waitFor();
+  assert.match(await item.locator('.ant-form-item-explain-error').innerText(), /.+/);
+  assert.equal(page.url(), base + '/customers/new');
+  await shot(page, 'customer-form-errors');
+});
+
+test('create a customer and find it by a two-character Chinese search', async () => {
+  const page = state.page;
+  await page.goto('/customers/new');
+  await page.getByTestId('customer-name').fill('上海浦江精密仪器有限公司');
+  await page.getByLabel('电话').fill('13812345678');
+  await page.getByLabel('行业').fill('仪器仪表');
+  await page.getByLabel('城市').fill('上海');
+  await page.getByTestId('customer-save').click();
+  await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+  state.customerId = page.url().split('/').pop();
+  await page.getByTestId('customer-title').filter({ hasText: '上海浦江精密仪器有限公司' }).waitFor();
+  await shot(page, 'customer-detail');
+
+  // Two more so that the search has something to leave out.
+  for (const name of ['北京朝阳贸易公司', '深圳南山科技公司']) {
+    const r = await apiCall(page, 'POST', '/api/v1/customers', { type: 'enterprise', name });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  await page.goto('/customers');
+  await page.getByText('北京朝阳贸易公司').waitFor();
+  await page.getByTestId('customer-search').fill('浦江');
+  await page.getByTestId('customer-search').press('Enter');
+  await page.waitForURL(/q=/);
+  const rows = page.locator('.ant-table-tbody tr.ant-table-row');
+  await rows.first().getByText('上海浦江精密仪器有限公司').waitFor();
+  assert.equal(await rows.count(), 1);
+  await shot(page, 'customer-list-search');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'customer-list-phone');
+  await page.goto('/customers/' + state.customerId);
+  await page.getByTestId('customer-title').waitFor();
+  await shot(page, 'customer-detail-phone');
+  await page.setViewportSize(DESKTOP);
+});
+
+test('log a follow-up and see it on the home page', async (t) => {
+  if (!(await hasRoute('/api/v1/customers/{id}/follow-ups', 'post')) || !(await hasRoute('/api/v1/me/tasks'))) {
+    t.skip('follow-up API not on this server');
+    return;
+  }
+  const page = state.page;
+  await page.goto('/customers/' + state.customerId);
+  await page.getByTestId('log-followup').click();
+  await page.getByTestId('followup-content').fill('电话沟通了采购需求，对方下周确认预算');
+  // Next follow-up: today, so that it is due on the home page.
+  const next = new Date(Date.now() + 60 * 60 * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  const local = `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())} ${pad(next.getHours())}:${pad(next.getMinutes())}`;
+  const picker = page.getByTestId('followup-next');
+  await picker.click();
+  await picker.fill(local);
+  await picker.press('Enter');
+  await page.getByTestId('followup-save').click();
+  await page.getByText('跟进已记录').waitFor();
+  await page.locator('.ant-list-item').filter({ hasText: '电话沟通了采购需求' }).first().waitFor();
+  await page.goto('/');
+  const tasks = page.getByTestId('tasks');
+  await tasks.waitFor();
+  await tasks.getByRole('link', { name: '上海浦江精密仪器有限公司' }).first().waitFor();
+  await shot(page, 'home');
+});
+
+test('move an opportunity across the pipeline board', async (t) => {
+  if (!(await hasRoute('/api/v1/opportunities', 'post'))) {
+    t.skip('opportunity API not on this server');
+    return;
+  }
+  const page = state.page;
+  const r = await apiCall(page, 'POST', '/api/v1/opportunities', { name: '浦江仪器年度采购', customer_id: state.customerId, amount: { amount: '120000.00', currency: 'CNY' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const opp = r.body;
+  await page.goto('/pipeline');
+  const card = page.getByTestId('opp-card-' + opp.id);
+  await card.waitFor();
+  assert.equal(await card.evaluate((el) => el.closest('[data-stage]').dataset.stage), 'info_collection');
+  await card.dragTo(page.locator('[data-stage="needs_analysis"]'));
+  await page.locator('[data-stage="needs_analysis"]').getByTestId('opp-card-' + opp.id).waitFor();
+  await page.getByText('已移到').waitFor();
+  const after = await apiCall(page, 'GET', '/api/v1/opportunities/' + opp.id);
+  assert.equal(after.body.stage, 'needs_analysis');
+  await shot(page, 'pipeline');
+});
+
+test("a second company's user cannot see the first company's customer", async () => {
+  const page = await newPage();
+  await signup(page, { company: '华南五金贸易', slug: 'huanan', owner: '李总', email: 'li@huanan.cn' });
+  await page.goto('/customers?q=' + encodeURIComponent('浦江'));
+  await page.locator('.ant-empty').first().waitFor();
+  assert.equal(await page.locator('.ant-table-tbody tr.ant-table-row').count(), 0);
+  const r = await apiCall(page, 'GET', '/api/v1/customers/' + state.customerId);
+  assert.equal(r.status, 404);
+  await page.goto('/customers/' + state.customerId);
+  await page.locator('.ant-alert-error').waitFor();
+  await page.context().close();
+});
+
+test('switching the language changes the interface', async () => {
+  const page = state.page;
+  await page.goto('/customers');
+  await page.getByRole('heading', { name: '客户列表' }).waitFor();
+  const pick = async (label) => {
+    await page.getByTestId('lang-switch').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: label }).click();
+  };
+  await pick('English');
+  await page.getByRole('heading', { name: 'Customers' }).waitFor();
+  await page.getByRole('button', { name: /New customer/ }).waitFor();
+  await shot(page, 'customer-list-en');
+  await pick('繁體中文');
+  await page.getByRole('heading', { name: '客戶列表' }).waitFor();
+  await pick('简体中文');
+  await page.getByRole('heading', { name: '客户列表' }).waitFor();
+});
+
+test('owner screens: settings, roles, departments', async () => {
+  const page = state.page;
+  await page.goto('/admin/settings');
+  await page.getByText('审批阈值').waitFor();
+  await shot(page, 'settings');
+  await page.goto('/admin/roles');
+  await page.getByText('数据范围').waitFor();
+  await shot(page, 'roles');
+  await page.goto('/admin/departments');
+  await page.locator('.ant-tree').waitFor();
+  await shot(page, 'departments');
+});
+
+test('platform admins suspend and reactivate a tenant in their console', async () => {
+  execFileSync(BIN, ['admin', 'create-platform-admin', '--email', 'ops@example.com', '--name', 'Ops'], { env: { ...env, CRM_ADMIN_PASSWORD: 'platform admin password' }, stdio: 'pipe' });
+  const page = await newPage();
+  await page.goto('/platform/login');
+  await page.getByLabel('邮箱').fill('ops@example.com');
+  await page.getByLabel('密码').fill('platform admin password');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/platform\/tenants/);
+  await page.getByTestId('tenant-search').fill('华南');
+  await page.getByTestId('tenant-search').press('Enter');
+  await page.getByTestId('suspend-huanan').click();
+  await page.getByTestId('suspend-confirm').click();
+  await page.getByTestId('reactivate-huanan').waitFor();
+  await shot(page, 'platform-tenants');
+  await page.getByTestId('reactivate-huanan').click();
+  await page.getByRole('button', { name: '恢复' }).last().click();
+  await page.getByTestId('suspend-huanan').waitFor();
+  await page.context().close();
+});
+
+test('no script errors in the pages', () => {
+  assert.deepEqual(state.pageErrors || [], []);
+});
