@@ -202,9 +202,9 @@ var catalog = map[string]msg{
 	"lead_converted":              {"线索已转化，不能再修改或转化。", "線索已轉換，不能再修改或轉換。", "The lead was converted already; it cannot change or convert again."},
 	"lead_disqualified":           {"已判定无效的线索不能转化。", "已判定無效的線索不能轉換。", "A disqualified lead cannot be converted."},
 	"lead_status_converted":       {"线索只能通过转化变为已转化状态。", "線索只能透過轉換變為已轉換狀態。", "A lead becomes converted only by converting it."},
-	"notify.followup_due.title":   {"跟进提醒：%s", "跟進提醒：%s", "Follow-up due: %s"},
+	"notify.followup_due.title":   {"跟进提醒：%[1]s", "跟進提醒：%[1]s", "Follow-up due: %[1]s"},
 	"notify.followup_due.body":    {"客户“%s”计划于 %s 跟进，现在到期了。", "客戶「%s」計畫於 %s 跟進，現在到期了。", "The follow-up of customer \"%s\" planned for %s is due now."},
-	"notify.followup_early.title": {"即将跟进：%s", "即將跟進：%s", "Follow-up coming up: %s"},
+	"notify.followup_early.title": {"即将跟进：%[1]s", "即將跟進：%[1]s", "Follow-up coming up: %[1]s"},
 	"notify.followup_early.body":  {"客户“%s”计划于 %s 跟进，请做好准备。", "客戶「%s」計畫於 %s 跟進，請做好準備。", "The follow-up of customer \"%s\" is planned for %s."},
 	"notify.lead_assigned.title":  {"新线索：%s", "新線索：%s", "New lead: %s"},
 	"notify.lead_assigned.body":   {"线索“%s”已分配给您。", "線索「%s」已分配給您。", "The lead \"%s\" was assigned to you."},
@@ -237,6 +237,22 @@ var catalog = map[string]msg{
 	"field.product_inactive":   {"该产品已停售。", "該產品已停售。", "The product is no longer sold."},
 	"field.period":             {"请使用 2026、2026-03、2026-Q1 或 2026-01-01..2026-03-31。", "請使用 2026、2026-03、2026-Q1 或 2026-01-01..2026-03-31。", "Use 2026, 2026-03, 2026-Q1 or 2026-01-01..2026-03-31."},
 	"field.dates_order":        {"结束日期不能早于开始日期。", "結束日期不能早於開始日期。", "The end date cannot be before the start date."},
+
+	// sales: stage names and customer timeline lines
+	"opportunity.stage.info_collection": {"信息收集", "資訊收集", "information gathering"},
+	"opportunity.stage.initial_contact": {"初步接触", "初步接觸", "first contact"},
+	"opportunity.stage.needs_analysis":  {"需求分析", "需求分析", "needs analysis"},
+	"opportunity.stage.demo":            {"预约演示", "預約演示", "demo"},
+	"opportunity.stage.proposal_quote":  {"方案报价", "方案報價", "proposal and quote"},
+	"opportunity.stage.negotiation":     {"谈判签约", "談判簽約", "negotiation"},
+	"opportunity.stage.won":             {"赢单", "贏單", "won"},
+	"opportunity.stage.lost":            {"输单", "輸單", "lost"},
+	"timeline.opportunity.create":       {"新建商机“%s”（%s，%s）", "新建商機「%s」（%s，%s）", "Opportunity %s created (%s, %s)"},
+	"timeline.opportunity.stage":        {"商机“%s”：%s → %s", "商機「%s」：%s → %s", "Opportunity %s: %s → %s"},
+	"timeline.contract.create":          {"新建合同 %s（%s）", "新建合約 %s（%s）", "Contract %s drafted (%s)"},
+	"timeline.contract.sign":            {"合同 %s 已签署（%s）", "合約 %s 已簽署（%s）", "Contract %s signed (%s)"},
+	"timeline.order.create":             {"订单 %s（%s）", "訂單 %s（%s）", "Order %s (%s)"},
+	"timeline.payment.create":           {"收到回款 %s（%s）", "收到回款 %s（%s）", "Payment of %s received (%s)"},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form
