@@ -50,6 +50,13 @@ var signedInRoutes = []string{
 	"GET /api/v1/me/tasks",
 	"GET /api/v1/notifications",
 	"POST /api/v1/notifications/:id/read",
+	// plugin modules' routes: the handler checks the permission the module declared for the
+	// matched route (ext:{plugin}:{object}) before the plugin sees the request
+	"GET /api/v1/ext/:plugin_id/*",
+	"POST /api/v1/ext/:plugin_id/*",
+	"PUT /api/v1/ext/:plugin_id/*",
+	"PATCH /api/v1/ext/:plugin_id/*",
+	"DELETE /api/v1/ext/:plugin_id/*",
 }
 
 // unregisteredPublic are Fiber routes deliberately not declared through api.Router (no JSON, no

@@ -26,6 +26,8 @@ type API struct {
 	H *Host
 	// Authorize checks a permission for the request's user (the server's Casbin check).
 	Authorize func(c *fiber.Ctx, obj, act string) error
+	// Roles lists a user's roles in the context tenant (passed on to modules).
+	Roles func(ctx context.Context, userID uuid.UUID) ([]string, error)
 }
 
 // View is a plugin as GET /plugins shows it to a tenant.
@@ -171,6 +173,9 @@ func (h *Host) Configure(ctx context.Context, id string, enabled bool, config js
 			return View{}, problem.NotFoundf("entity.plugin")
 		}
 		return View{}, err
+	}
+	if bytes.Equal(bytes.TrimSpace(config), []byte("null")) {
+		config = nil // absent: keep the configuration
 	}
 	if config != nil {
 		t := bytes.TrimSpace(config)

@@ -30,6 +30,9 @@ func (h *Host) Classifiers(ctx context.Context) customer.Classifier {
 type classifier struct {
 	h  *Host
 	id string
+	// failed makes the rest of one classification run skip a plugin that already failed in
+	// it (the customer package retries one by one after a failed batch).
+	failed bool
 }
 
 func classifyInput(in customer.ClassifyInput) sdk.ClassifyInput {
@@ -102,6 +105,9 @@ func checkResult(id string, r sdk.ClassifyResult) (customer.ClassifyResult, erro
 
 func (c *classifier) Classify(ctx context.Context, in customer.ClassifyInput) (customer.ClassifyResult, error) {
 	var out customer.ClassifyResult
+	if c.failed {
+		return out, fmt.Errorf("%w: %s failed earlier in this run", ErrUnavailable, c.id)
+	}
 	err := c.h.call(ctx, c.id, "Classify", c.h.opt.CallTimeout, func(ctx context.Context, cl *sdk.Client, ci sdk.CallInfo) error {
 		r, err := cl.Classify(ctx, ci, classifyInput(in))
 		if err != nil {
@@ -110,11 +116,22 @@ func (c *classifier) Classify(ctx context.Context, in customer.ClassifyInput) (c
 		out, err = checkResult(c.id, r)
 		return err
 	})
+	c.failed = err != nil
 	return out, err
 }
 
 // ClassifyBatch classifies many customers over one stream, in batches of 500.
 func (c *classifier) ClassifyBatch(ctx context.Context, ins []customer.ClassifyInput) ([]customer.ClassifyResult, error) {
+	if len(ins) == 1 { // one customer: the single call and its shorter deadline
+		r, err := c.Classify(ctx, ins[0])
+		if err != nil {
+			return nil, err
+		}
+		return []customer.ClassifyResult{r}, nil
+	}
+	if c.failed {
+		return nil, fmt.Errorf("%w: %s failed earlier in this run", ErrUnavailable, c.id)
+	}
 	var out []customer.ClassifyResult
 	timeout := c.h.opt.BatchTimeout + time.Duration(len(ins)/500)*c.h.opt.BatchTimeout/4
 	err := c.h.call(ctx, c.id, "ClassifyBatch", timeout, func(ctx context.Context, cl *sdk.Client, ci sdk.CallInfo) error {
@@ -137,5 +154,6 @@ func (c *classifier) ClassifyBatch(ctx context.Context, ins []customer.ClassifyI
 		}
 		return nil
 	})
+	c.failed = err != nil
 	return out, err
 }

@@ -48,9 +48,9 @@ func TestClassifierThroughAPI(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			env := newEnv(t, d, "classifier")
 			env.Server.Customers.Summaries = summaries(map[string]customer.TxSummary{
-				"大买家":  {AnnualPurchase: decimal.NewFromInt(600_000), OrderCount: 3},
-				"常客":   {AnnualPurchase: decimal.NewFromInt(20_000), OrderCount: 12},
-				"小客户":  {AnnualPurchase: decimal.NewFromInt(1_000), OrderCount: 1},
+				"大买家":    {AnnualPurchase: decimal.NewFromInt(600_000), OrderCount: 3},
+				"常客":     {AnnualPurchase: decimal.NewFromInt(20_000), OrderCount: 12},
+				"小客户":    {AnnualPurchase: decimal.NewFromInt(1_000), OrderCount: 1},
 				"后来的大客户": {AnnualPurchase: decimal.NewFromInt(2_000_000), OrderCount: 30},
 			})
 			acme, other := env.Signup(t), env.Signup(t)

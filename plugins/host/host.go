@@ -34,6 +34,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-plugin"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/store"
@@ -562,7 +564,7 @@ func (h *Host) call(ctx context.Context, pluginID, method string, timeout time.D
 	h.m.duration.WithLabelValues(pluginID, method).Observe(time.Since(start).Seconds())
 	if err != nil {
 		outcome := "error"
-		if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		if errors.Is(cctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
 			outcome = "timeout"
 			err = fmt.Errorf("%s %s: no answer within %s: %w", pluginID, method, timeout, err)
 		}

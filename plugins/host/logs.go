@@ -2,8 +2,10 @@ package host
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +19,9 @@ import (
 func newPluginLogger(h *Host, id string) hclog.Logger {
 	w := &limitedWriter{log: h.log.With("plugin", id), id: id, h: h, rate: float64(h.opt.LogLinesPerSec),
 		tokens: float64(4 * h.opt.LogLinesPerSec), last: time.Now()}
-	return hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: w, Level: hclog.Info, DisableTime: true})
+	// Debug: go-plugin hands a plugin's plain stderr lines over at debug level; every line
+	// passes the rate limit and keeps its level in the server log.
+	return hclog.New(&hclog.LoggerOptions{Name: "plugin", Output: w, Level: hclog.Debug, DisableTime: true})
 }
 
 type limitedWriter struct {
@@ -56,6 +60,15 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 	if dropped > 0 {
 		w.log.Warn("plugin output dropped by the rate limit", "lines", dropped)
 	}
-	w.log.Info("plugin output", "line", line)
+	level := slog.LevelDebug
+	switch {
+	case strings.HasPrefix(line, "[ERROR]"):
+		level = slog.LevelError
+	case strings.HasPrefix(line, "[WARN]"):
+		level = slog.LevelWarn
+	case strings.HasPrefix(line, "[INFO]"):
+		level = slog.LevelInfo
+	}
+	w.log.Log(context.Background(), level, "plugin output", "line", line)
 	return len(p), nil
 }

@@ -69,7 +69,7 @@ var installMu sync.Mutex
 
 // testOptions are quick supervisor settings for tests.
 func testOptions(dir string) host.Options {
-	return host.Options{Dir: dir, CallTimeout: 500 * time.Millisecond, HTTPTimeout: time.Second, PingInterval: 300 * time.Millisecond,
+	return host.Options{Dir: dir, CallTimeout: 500 * time.Millisecond, BatchTimeout: 2 * time.Second, HTTPTimeout: time.Second, PingInterval: 300 * time.Millisecond,
 		RestartBackoff: 50 * time.Millisecond, BreakerCooldown: time.Hour, MaxFailures: 3, EventPoll: 100 * time.Millisecond,
 		EventSettle: 50 * time.Millisecond, EventTimeout: 2 * time.Second}
 }
@@ -78,11 +78,16 @@ func testOptions(dir string) host.Options {
 // package's tests on that database, and so is the folder it points into.
 var pluginDirs sync.Map
 
+// pluginDir is the plugin folder of dialect's database.
+func pluginDir(dialect string) string {
+	v, _ := pluginDirs.LoadOrStore(dialect, filepath.Join(binDir, "installed-"+dialect))
+	return v.(string)
+}
+
 // newEnv starts a server on dialect with the named plugins installed and running.
 func newEnv(t *testing.T, dialect string, names ...string) *apitest.Env {
 	t.Helper()
-	v, _ := pluginDirs.LoadOrStore(dialect, filepath.Join(binDir, "installed-"+dialect))
-	dir := v.(string)
+	dir := pluginDir(dialect)
 	env := apitest.NewWithOptions(t, dialect, server.Options{Plugins: testOptions(dir)})
 	installMu.Lock()
 	for _, n := range names {
@@ -160,3 +165,5 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func() e
 func tenantCtx(co *apitest.Company) context.Context {
 	return jobs.TenantContext(context.Background(), co.ID, uuid.Nil)
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

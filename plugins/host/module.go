@@ -81,7 +81,10 @@ func match(routes []sdk.Route, method, path string) (sdk.Route, map[string]strin
 // identity headers and answers within HTTPTimeout; a plugin that is down answers 503.
 func (a API) serveModule(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	id := c.Params("plugin_id")
+	// Fiber's parameter strings point into a reused buffer: copy what outlives the handler
+	// (metric labels, log fields).
+	id := strings.Clone(c.Params("plugin_id"))
+	method := strings.Clone(c.Method())
 	notFound := problem.NotFoundf("entity.record")
 	tid, ok := tenantctx.TenantID(ctx)
 	if !ok {
@@ -99,7 +102,7 @@ func (a API) serveModule(c *fiber.Ctx) error {
 		return notFound
 	}
 	rest := "/" + c.Params("*")
-	route, params, ok := match(m.Routes, c.Method(), rest)
+	route, params, ok := match(m.Routes, method, rest)
 	if !ok {
 		return notFound
 	}
@@ -111,6 +114,12 @@ func (a API) serveModule(c *fiber.Ctx) error {
 		return problem.New(problem.TooLarge, "too_large")
 	}
 	actor := tenantctx.ActorFrom(ctx)
+	if len(actor.Roles) == 0 && a.Roles != nil {
+		if actor.Roles, err = a.Roles(ctx, actor.UserID); err != nil {
+			return err
+		}
+		ctx = tenantctx.WithActor(ctx, actor)
+	}
 	headers := map[string]string{}
 	for _, h := range passedHeaders {
 		if v := c.Get(h); v != "" {
@@ -124,7 +133,7 @@ func (a API) serveModule(c *fiber.Ctx) error {
 	if rid, ok := c.Locals("requestid").(string); ok {
 		headers[HeaderRequestID] = rid
 	}
-	req := sdk.HTTPRequest{Route: route.Name, Method: c.Method(), Path: rest, Params: params,
+	req := sdk.HTTPRequest{Route: route.Name, Method: method, Path: rest, Params: params,
 		RawQuery: string(c.Request().URI().QueryString()), Headers: headers, Body: append([]byte(nil), body...)}
 	var res sdk.HTTPResponse
 	err = a.H.call(ctx, id, "HandleHTTP", a.H.opt.HTTPTimeout, func(ctx context.Context, cl *sdk.Client, ci sdk.CallInfo) error {

@@ -323,11 +323,13 @@ type noHost struct{}
 
 var errNoHost = errors.New("sdk: host API not connected")
 
-func (noHost) PutRecord(context.Context, Record, int64) (Record, error)        { return Record{}, errNoHost }
-func (noHost) GetRecord(context.Context, string, string) (Record, error)       { return Record{}, errNoHost }
-func (noHost) QueryRecords(context.Context, Query) ([]Record, string, error)   { return nil, "", errNoHost }
-func (noHost) DeleteRecord(context.Context, string, string) error              { return errNoHost }
-func (noHost) GetCustomer(context.Context, string) (Customer, error)           { return Customer{}, errNoHost }
+func (noHost) PutRecord(context.Context, Record, int64) (Record, error)  { return Record{}, errNoHost }
+func (noHost) GetRecord(context.Context, string, string) (Record, error) { return Record{}, errNoHost }
+func (noHost) QueryRecords(context.Context, Query) ([]Record, string, error) {
+	return nil, "", errNoHost
+}
+func (noHost) DeleteRecord(context.Context, string, string) error    { return errNoHost }
+func (noHost) GetCustomer(context.Context, string) (Customer, error) { return Customer{}, errNoHost }
 func (noHost) FindCustomers(context.Context, []string, string, int) ([]Customer, error) {
 	return nil, errNoHost
 }

@@ -210,7 +210,9 @@ func Run(t *testing.T, path string, opt Options) *Running {
 	if timeout == 0 {
 		timeout = sdk.DefaultCallTimeout
 	}
-	ctx := func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), timeout) }
+	ctx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), timeout)
+	}
 	t.Run("manifest", func(t *testing.T) {
 		for _, e := range CheckManifest(r.Manifest) {
 			t.Error(e)
