@@ -253,6 +253,10 @@ var catalog = map[string]msg{
 	"timeline.contract.sign":            {"合同 %s 已签署（%s）", "合約 %s 已簽署（%s）", "Contract %s signed (%s)"},
 	"timeline.order.create":             {"订单 %s（%s）", "訂單 %s（%s）", "Order %s (%s)"},
 	"timeline.payment.create":           {"收到回款 %s（%s）", "收到回款 %s（%s）", "Payment of %s received (%s)"},
+
+	// customer needs (SAL-4)
+	"entity.need":         {"客户需求", "客戶需求", "customer need"},
+	"field.need_feedback": {"关闭需求前须填写给客户的反馈。", "關閉需求前須填寫給客戶的回饋。", "Give the feedback for the customer before closing the need."},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form

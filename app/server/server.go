@@ -32,6 +32,7 @@ import (
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/lead"
 	"github.com/smecrm/crm/app/money"
+	"github.com/smecrm/crm/app/need"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
@@ -183,6 +184,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	catalog.API{S: &catalog.Service{DB: db, Now: opt.Now}}.Routes(v1)
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
 	deal.API{S: s.Deals}.Routes(v1)
+	need.API{S: &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}}.Routes(v1)
 	s.Deals.RegisterJobs(s.Jobs)
 	salesreport.API{S: &salesreport.Service{DB: db, Authz: authz, Now: opt.Now}}.Routes(v1)
 	jobs.API{DB: db}.Routes(v1)
