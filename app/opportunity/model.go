@@ -116,3 +116,6 @@ func view(o *Opportunity) View {
 		Description: o.Description, LostReason: o.LostReason, ClosedAt: o.ClosedAt, OwnerID: o.OwnerID,
 		DepartmentID: o.DepartmentID, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version}
 }
+
+// ViewOf is o as the API shows it (without the stage history), for callers of CreateTx.
+func ViewOf(o *Opportunity) View { return view(o) }
