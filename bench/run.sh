@@ -29,6 +29,7 @@
 #   BENCH_CUSTOMERS     customers imported for the customer scenarios       default 100000
 #   BENCH_CUSTOMER_DURATION  measured time per customer scenario, saturated  default 6s
 #   BENCH_RATE, BENCH_RATE_DURATION  then at this fixed rate (req/s), this long  default 50, 10s
+#   BENCH_FOLLOWUP_RATE the follow-up scenario's fixed rate (writes/s)       default 1000
 #   BENCH_SCENARIOS     which scenarios, in order (load run -scenarios)      default all
 #   BENCH_EXPLAIN       1: save the customer queries' plans (EXPLAIN)        default 1
 #   BENCH_GIT_COMMIT    the commit to record (default: git rev-parse, "-dirty" if modified)
@@ -51,6 +52,7 @@ customers="${BENCH_CUSTOMERS:-100000}"
 customer_duration="${BENCH_CUSTOMER_DURATION:-6s}"
 rate="${BENCH_RATE:-50}"
 rate_duration="${BENCH_RATE_DURATION:-10s}"
+followup_rate="${BENCH_FOLLOWUP_RATE:-1000}"
 scenarios="${BENCH_SCENARIOS:-}"
 explain="${BENCH_EXPLAIN:-1}"
 
@@ -61,6 +63,7 @@ die() { say "$*"; exit 1; }
 [[ "$max_requests" =~ ^[1-9][0-9]*$ ]] || die "BENCH_MAX_REQUESTS must be a positive integer, got '$max_requests'"
 [[ "$customers" =~ ^[1-9][0-9]*$ ]] || die "BENCH_CUSTOMERS must be a positive integer, got '$customers'"
 [[ "$rate" =~ ^[0-9]+$ ]] || die "BENCH_RATE must be a non-negative integer, got '$rate'"
+[[ "$followup_rate" =~ ^[0-9]+$ ]] || die "BENCH_FOLLOWUP_RATE must be a non-negative integer, got '$followup_rate'"
 for d in $databases; do
 	[[ "$d" == sqlite || "$d" == postgres ]] || die "BENCH_DATABASES: unknown database '$d' (sqlite, postgres)"
 done
@@ -147,7 +150,7 @@ mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
 common=(-duration "$duration" -warmup "$warmup" -connections "$connections" -max-requests "$max_requests"
 	-out "$out" -git-commit "$commit" -customers "$customers" -customer-duration "$customer_duration"
-	-rate "$rate" -rate-duration "$rate_duration")
+	-rate "$rate" -rate-duration "$rate_duration" -followup-rate "$followup_rate")
 [[ -n "$scenarios" ]] && common+=(-scenarios "$scenarios")
 
 # The ceiling: one process, for both databases' runs, measured in each run.

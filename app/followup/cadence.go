@@ -108,3 +108,15 @@ func location(st tenants.Settings) *time.Location {
 	locations.Store(st.TimeZone, loc)
 	return loc
 }
+
+// SweepTimes are the reminders to schedule for a plan due at due, as of now, when scheduling
+// may come late (after downtime or a failed insert): those ReminderTimes gives, an early one
+// missed by less than a sweep interval (it runs at once), and the one when due if it was missed
+// by less than the catch-up time. Jobs run at once when their time has passed.
+func SweepTimes(now, due time.Time, earlyMinutes int) []ReminderAt {
+	out := ReminderTimes(now.Add(-sweepEvery), due, earlyMinutes)
+	if !due.After(now.Add(-sweepEvery)) && due.After(now.Add(-catchUp)) {
+		out = append(out, ReminderAt{StageDue, due.UTC()})
+	}
+	return out
+}

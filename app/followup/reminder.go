@@ -20,8 +20,15 @@ import (
 // (tenants.Reminders.EarlyMinutes before) and one when the planned follow-up is due, so they
 // survive restarts: they are rows in the database. A reminder whose plan was kept (a later
 // follow-up closed it) or replaced, or whose customer left its owner, does nothing. Jobs are
-// unique by their arguments, so scheduling one twice is harmless; the periodic sweep below
-// schedules what a crash between a follow-up's commit and its scheduling left out.
+// unique by their arguments, so scheduling one twice is harmless.
+//
+// A follow-up whose reminders fall within the scheduling horizon gets its jobs right after it
+// commits. Plans further ahead — most of them: cadences run in weeks — are in follow_ups, and
+// the periodic sweep schedules their jobs once they come within the horizon. That keeps two
+// job inserts off the write path of nearly every follow-up and keeps River's table to the
+// reminders of the coming minutes rather than months of them. The sweep also schedules what a
+// crash between a follow-up's commit and its scheduling left out, and catches up, after
+// downtime, the "due" reminders of the last catchUp.
 
 // reminderArgs is one reminder job.
 type reminderArgs struct {
@@ -37,13 +44,13 @@ func (reminderArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// scheduleReminders inserts the reminder jobs of a follow-up planned at due. A failure is
+// scheduleReminders inserts the reminder jobs (times) of a follow-up planned at due. A failure is
 // logged, not returned: the follow-up is committed, and the sweep schedules them later.
-func (s *Service) scheduleReminders(ctx context.Context, tenant, followUp uuid.UUID, due time.Time, early int, now time.Time) {
+func (s *Service) scheduleReminders(ctx context.Context, tenant, followUp uuid.UUID, due time.Time, times []ReminderAt) {
 	if s.Jobs == nil {
 		return
 	}
-	for _, r := range ReminderTimes(now, due, early) {
+	for _, r := range times {
 		args := reminderArgs{TenantID: tenant, FollowUpID: followUp, Stage: r.Stage, DueAt: due.UTC()}
 		if _, err := s.Jobs.Insert(context.WithoutCancel(ctx), args, &river.InsertOpts{ScheduledAt: r.At}); err != nil && s.Log != nil {
 			s.Log.Warn("follow-up reminder not scheduled; the sweep will retry", "follow_up", followUp, "stage", r.Stage, "err", err)
@@ -111,9 +118,21 @@ type sweepWorker struct {
 	s *Service
 }
 
-// sweepEvery is how often the sweep runs; it looks sweepEvery back and as far ahead as the
-// tenant's early reminder plus sweepEvery.
-const sweepEvery = 10 * time.Minute
+// sweepEvery is how often the sweep runs. scheduleHorizon is how far ahead of the early
+// reminder a plan's jobs are scheduled (at log time or by the sweep): two sweeps, so that a
+// plan is always scheduled by the sweep before its first reminder. catchUp is how far back
+// the sweep still delivers missed "due" reminders.
+const (
+	sweepEvery      = 10 * time.Minute
+	scheduleHorizon = 2 * sweepEvery
+	catchUp         = 12 * time.Hour
+)
+
+// withinHorizon reports whether a plan due at due must be scheduled now rather than by a
+// later sweep.
+func withinHorizon(now, due time.Time, early int) bool {
+	return !due.After(now.Add(time.Duration(early)*time.Minute + scheduleHorizon))
+}
 
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
 	return w.s.SweepReminders(ctx, w.s.now())
@@ -137,9 +156,11 @@ func (s *Service) SweepReminders(ctx context.Context, now time.Time) error {
 		tctx := jobs.TenantContext(ctx, t.ID, uuid.Nil)
 		var open []FollowUp
 		err := s.DB.Read(tctx, func(tx *gorm.DB) error {
+			// Plans logged when already overdue (created after their date) get no reminder, as
+			// at log time.
 			return tx.Select("tenant_id", "id", "next_follow_up_at").
-				Where("done_at IS NULL AND next_follow_up_at > ? AND next_follow_up_at <= ?",
-					now.Add(-sweepEvery), now.Add(time.Duration(early)*time.Minute+sweepEvery)).
+				Where("done_at IS NULL AND next_follow_up_at > ? AND next_follow_up_at <= ? AND created_at <= next_follow_up_at",
+					now.Add(-catchUp), now.Add(time.Duration(early)*time.Minute+scheduleHorizon)).
 				Limit(10000).Find(&open).Error
 		})
 		if err != nil {
@@ -147,7 +168,7 @@ func (s *Service) SweepReminders(ctx context.Context, now time.Time) error {
 			continue
 		}
 		for _, f := range open {
-			s.scheduleReminders(tctx, t.ID, f.ID, *f.NextFollowUpAt, early, now.Add(-sweepEvery))
+			s.scheduleReminders(tctx, t.ID, f.ID, *f.NextFollowUpAt, SweepTimes(now, *f.NextFollowUpAt, early))
 		}
 	}
 	return errors.Join(errs...)

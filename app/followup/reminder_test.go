@@ -71,6 +71,20 @@ func TestReminderTimesAndWindow(t *testing.T) {
 	if got := followup.ReminderTimes(now, now.Add(-time.Minute), 120); len(got) != 0 {
 		t.Errorf("plan in the past: %+v", got)
 	}
+	// The sweep, scheduling late: an early reminder missed by less than a sweep interval and a
+	// due one missed by less than the catch-up time still run (at once); older ones do not.
+	if got := followup.SweepTimes(now, now.Add(115*time.Minute), 120); len(got) != 2 || got[0].Stage != followup.StageEarly {
+		t.Errorf("sweep, early reminder 5 minutes late: %+v", got)
+	}
+	if got := followup.SweepTimes(now, now.Add(60*time.Minute), 120); len(got) != 1 || got[0].Stage != followup.StageDue {
+		t.Errorf("sweep, early reminder an hour late: %+v", got)
+	}
+	if got := followup.SweepTimes(now, now.Add(-3*time.Hour), 120); len(got) != 1 || got[0].Stage != followup.StageDue {
+		t.Errorf("sweep, due 3 hours ago: %+v", got)
+	}
+	if got := followup.SweepTimes(now, now.Add(-13*time.Hour), 120); len(got) != 0 {
+		t.Errorf("sweep, due 13 hours ago: %+v", got)
+	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	// 2026-03-01 20:00 UTC is already 2 March in Shanghai.
 	w := followup.WindowAt(time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC), sh)
@@ -222,4 +236,45 @@ func TestReminderOfAKeptPlanDoesNothing(t *testing.T) {
 			t.Errorf("notifications for a kept plan: %d", n)
 		}
 	})
+}
+
+// A plan weeks ahead gets no job when it is logged; the sweep schedules its reminders once
+// they come near, once.
+func TestSweepSchedulesPlansAsTheyComeNear(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			db := storetest.Open(t, dialect)
+			env := mailEnv(t, dialect, db, "")
+			startJobs(t, env)
+			acme := env.Signup(t)
+			sales := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "salesperson")
+			cust := fuNewCustomer(t, sales, "远期计划公司", nil)
+			due := time.Now().UTC().Add(21 * 24 * time.Hour).Truncate(time.Second)
+			f := fuLog(t, sales, cust.ID, map[string]any{"method": "phone", "content": "三周后再联系", "next_follow_up_at": due})
+			jobs := func() int64 {
+				args := "json(args)" // River keeps args as JSONB on SQLite
+				if dialect == store.Postgres {
+					args = "args::text"
+				}
+				return env.CountRows(t, "river_job", "kind = ? AND "+args+" LIKE ?", "followup.reminder", "%"+f.ID.String()+"%")
+			}
+			if n := jobs(); n != 0 {
+				t.Fatalf("reminder jobs at log time for a plan three weeks ahead: %d", n)
+			}
+			// A sweep an hour before the plan: the early reminder (2 hours before) was missed by
+			// more than a sweep interval, the one when due is scheduled.
+			if err := env.Server.FollowUps.SweepReminders(context.Background(), due.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if n := jobs(); n != 1 {
+				t.Fatalf("reminder jobs after the sweep: %d, want 1", n)
+			}
+			if err := env.Server.FollowUps.SweepReminders(context.Background(), due.Add(-50*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if n := jobs(); n != 1 {
+				t.Errorf("reminder jobs after a second sweep: %d, want 1 (unique)", n)
+			}
+		})
+	}
 }

@@ -17,8 +17,9 @@ import (
 )
 
 // defaultScenarios is the order of `load run`: the platform scenarios, the customer archive's
-// (after its import), and the bare route again as the drift check.
-var defaultScenarios = []string{"bare", "me", "user", "customer", "list", "list-cursor", "search3", "search2", "search1", "bare-after"}
+// (after its import), logging follow-ups (followups.go), and the bare route again as the
+// drift check.
+var defaultScenarios = []string{"bare", "me", "user", "customer", "list", "list-cursor", "search3", "search2", "search1", "followup", "bare-after"}
 
 var customerScenarioNames = []string{"customer", "list", "list-cursor", "search3", "search2", "search1"}
 

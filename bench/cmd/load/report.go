@@ -126,7 +126,7 @@ func cmdReport(args []string) error {
 			if s.Flagged {
 				flagged++
 			}
-			if strings.HasPrefix(s.Name, "bare") || s.Group == "customer" {
+			if strings.HasPrefix(s.Name, "bare") || s.Group == "customer" || s.Group == "followup" {
 				continue
 			}
 			verdict := "meets"
@@ -141,6 +141,7 @@ func cmdReport(args []string) error {
 		fmt.Printf("  %-9s %s; bare %.0f req/s (drift %.0f%%)\n", r.Database+":", strings.Join(parts, ", "), r.BareOKRPS, r.BareDriftPct)
 	}
 	printCustomerTargets(os.Stdout, f.Runs, *target)
+	printFollowUpTargets(os.Stdout, f.Runs)
 	if flagged > 0 {
 		msg := fmt.Sprintf("%d scenario(s) flagged: they had non-2xx answers or errors, so their numbers do not measure the intended path", flagged)
 		if *strict {
@@ -154,16 +155,19 @@ func cmdReport(args []string) error {
 // printCustomerRuns prints the customer archive's import and its scenarios at the fixed rate
 // (their saturated measurements are in the main table).
 func printCustomerRuns(w io.Writer, runs []Run) {
-	have := false
+	have, imported := false, false
 	for _, r := range runs {
-		if r.Import != nil {
-			have = true
+		imported = imported || r.Import != nil
+		for _, s := range r.Scenarios {
+			have = have || s.Mode == "rate"
 		}
 	}
-	if !have {
+	if !have && !imported {
 		return
 	}
-	fmt.Fprintln(w, "\ncustomer archive: how the benchmark tenant was filled")
+	if imported {
+		fmt.Fprintln(w, "\ncustomer archive: how the benchmark tenant was filled")
+	}
 	for _, r := range runs {
 		im := r.Import
 		if im == nil {
@@ -238,7 +242,7 @@ func printCustomerRuns(w io.Writer, runs []Run) {
 }
 
 func printRated(w io.Writer, runs []Run) {
-	fmt.Fprintln(w, "\ncustomer scenarios at a fixed rate (latency without saturation; vegeta's default workers):")
+	fmt.Fprintln(w, "\nscenarios at a fixed rate (latency without saturation; vegeta's default workers):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "database\tscenario\trate/s\trequests\t2xx\tp50 ms\tp90 ms\tp99 ms\tmax ms\tsrv CPU ms/req\tpg CPU ms/req\tother procs\tcheck\t")
 	for _, r := range runs {

@@ -93,6 +93,7 @@ func cmdRun(args []string) error {
 	customerDuration := fs.Duration("customer-duration", 6*time.Second, "measured duration of each customer scenario at the fixed connections")
 	rate := fs.Int("rate", 50, "requests per second of the fixed-rate measurement of each customer scenario (0: none)")
 	rateDuration := fs.Duration("rate-duration", 10*time.Second, "duration of the fixed-rate measurement")
+	followUpRate := fs.Int("followup-rate", 1000, "requests per second of the follow-up scenario's fixed-rate measurement (0: none)")
 	importTimeout := fs.Duration("import-timeout", 10*time.Minute, "give up on the import (or the fallback) after this long")
 	afterImport := fs.String("after-import", "", "shell command run after the import, before the customer scenarios (bench/run.sh: VACUUM ANALYZE on PostgreSQL)")
 	explainOut := fs.String("explain-out", "", "write the customer scenarios' SQL, as the server runs it, as an EXPLAIN script for this database")
@@ -127,7 +128,7 @@ func cmdRun(args []string) error {
 		return errors.New("run: -customers must be between 1 and 190000 (the import takes 200,000 rows a file)")
 	}
 	if *customerDuration <= 0 || *customerDuration > 10*time.Minute || *rate < 0 || *rate > 10_000 ||
-		*rateDuration < 0 || *rateDuration > 10*time.Minute {
+		*rateDuration < 0 || *rateDuration > 10*time.Minute || *followUpRate < 0 || *followUpRate > 10_000 {
 		return errors.New("run: -customer-duration and -rate-duration must be in (0, 10m], -rate in [0, 10000]")
 	}
 
@@ -163,7 +164,7 @@ func cmdRun(args []string) error {
 	var selected []string
 	for _, name := range strings.Split(*only, ",") {
 		name = strings.TrimSpace(name)
-		if _, ok := known[name]; !ok && !isCustomerScenario(name) {
+		if _, ok := known[name]; !ok && !isCustomerScenario(name) && name != "followup" {
 			return fmt.Errorf("run: -scenarios: unknown scenario %q (%s)", name, strings.Join(defaultScenarios, ", "))
 		}
 		selected = append(selected, name)
@@ -206,11 +207,15 @@ func cmdRun(args []string) error {
 				custScenarios = cs
 			}
 			sc = custScenarios[name]
+		} else if name == "followup" {
+			if sc, err = setupFollowUps(crmURL, fx, *db, *crmPID); err != nil {
+				return fmt.Errorf("[%s] follow-up setup: %w", *db, err)
+			}
 		} else {
 			sc = known[name]
 		}
 		o := opts
-		if sc.Group == "customer" {
+		if sc.Group == "customer" || sc.Group == "followup" {
 			o.duration = *customerDuration
 		}
 		if *warmup > 0 {
@@ -220,11 +225,15 @@ func cmdRun(args []string) error {
 			_ = attack(sc, w)
 		}
 		run.Scenarios = append(run.Scenarios, measure(sc, o, "max"))
-		if sc.Group == "customer" && *rate > 0 && *rateDuration > 0 {
+		scRate := *rate
+		if sc.Group == "followup" {
+			scRate = *followUpRate
+		}
+		if (sc.Group == "customer" || sc.Group == "followup") && scRate > 0 && *rateDuration > 0 {
 			time.Sleep(500 * time.Millisecond) // let the saturated phase's queues drain
 			r := opts
-			r.rate, r.duration = *rate, *rateDuration
-			r.maxRequests = min(*maxReq, uint64(float64(*rate)*rateDuration.Seconds())+1)
+			r.rate, r.duration = scRate, *rateDuration
+			r.maxRequests = min(*maxReq, uint64(float64(scRate)*rateDuration.Seconds())+1)
 			run.Scenarios = append(run.Scenarios, measure(sc, r, "rate"))
 		}
 	}
