@@ -136,6 +136,9 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 			return problem.New(problem.Conflict, "number_taken")
 		}
 		if err := tx.Create(p).Error; err != nil {
+			if store.IsDuplicate(err) {
+				return problem.New(problem.Conflict, "number_taken")
+			}
 			return err
 		}
 		out = view(p)

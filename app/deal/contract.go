@@ -226,7 +226,7 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (Contrac
 			return err
 		}
 		if err := tx.Create(c).Error; err != nil {
-			return err
+			return created(err)
 		}
 		out = contractView(c)
 		if err := audit.Record(ctx, tx, "create", "contract", c.ID.String(), nil, out); err != nil {

@@ -149,7 +149,7 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (OrderView, er
 			return err
 		}
 		if err := tx.Create(o).Error; err != nil {
-			return err
+			return created(err)
 		}
 		out = orderView(o)
 		if err := audit.Record(ctx, tx, "create", "order", o.ID.String(), nil, out); err != nil {

@@ -186,7 +186,7 @@ func priceLines(tx *gorm.DB, q *Quote, in []LineInput) ([]QuoteLine, error) {
 		q.DiscountTotal = q.DiscountTotal.Add(off)
 	}
 	q.Total = q.Subtotal.Sub(q.DiscountTotal)
-	if q.Total.GreaterThanOrEqual(money.Max) {
+	if q.Subtotal.GreaterThanOrEqual(money.Max) {
 		return nil, problem.Field("lines", "out_of_range", "field.out_of_range")
 	}
 	return lines, nil
@@ -251,7 +251,7 @@ func (s *Service) CreateQuote(ctx context.Context, in QuoteInput) (QuoteView, er
 			return err
 		}
 		if err := tx.Create(q).Error; err != nil {
-			return err
+			return created(err)
 		}
 		if err := tx.Create(&lines).Error; err != nil {
 			return err

@@ -70,6 +70,8 @@ func TestQuoteAPI(t *testing.T) {
 				Body: map[string]any{"customer_id": cust, "currency": "CNY", "lines": []map[string]any{line(p1.ID, "1", map[string]any{"discount": "101"})}}, Status: 422},
 			{Name: "create: zero quantity", Method: "POST", URL: "/api/v1/quotes", As: sales,
 				Body: map[string]any{"customer_id": cust, "currency": "CNY", "lines": []map[string]any{line(p1.ID, "0", nil)}}, Status: 422},
+			{Name: "create: totals beyond the largest amount", Method: "POST", URL: "/api/v1/quotes", As: sales,
+				Body: map[string]any{"customer_id": cust, "currency": "CNY", "lines": []map[string]any{line(p1.ID, "999999999999", map[string]any{"unit_price": "999999999999999", "discount": "100"})}}, Status: 422},
 			{Name: "create: no lines", Method: "POST", URL: "/api/v1/quotes", As: sales,
 				Body: map[string]any{"customer_id": cust, "currency": "CNY", "lines": []map[string]any{}}, Status: 422},
 			{Name: "create: success", Method: "POST", URL: "/api/v1/quotes", As: sales, Body: body, Status: 201,

@@ -92,6 +92,15 @@ func (s *Service) scoped(ctx context.Context, tx *gorm.DB, q *gorm.DB) (*gorm.DB
 	return f.Apply(q, "owner_id", "department_id"), nil
 }
 
+// created maps a unique-index violation of an insert (two records given the same number at
+// the same moment) to the conflict numberFree gives.
+func created(err error) error {
+	if store.IsDuplicate(err) {
+		return problem.New(problem.Conflict, "number_taken")
+	}
+	return err
+}
+
 // numberFree fails with conflict when a record of model already uses number.
 func numberFree(tx *gorm.DB, model any, number string) error {
 	var n int64

@@ -125,6 +125,9 @@ func (s *Rates) Create(ctx context.Context, in RateInput) (RateView, error) {
 			return problem.New(problem.Conflict, "rate_exists")
 		}
 		if err := tx.Create(&r).Error; err != nil {
+			if store.IsDuplicate(err) { // a concurrent insert of the same day
+				return problem.New(problem.Conflict, "rate_exists")
+			}
 			return err
 		}
 		out = rateView(r, base)
@@ -133,7 +136,7 @@ func (s *Rates) Create(ctx context.Context, in RateInput) (RateView, error) {
 	return out, err
 }
 
-// List returns the tenant's rates, newest valid_from first within each currency.
+// List returns a page of the tenant's rates in the order they were recorded.
 func (s *Rates) List(ctx context.Context, f RateFilter) (api.Page[RateView], error) {
 	var out api.Page[RateView]
 	after, err := f.AfterID()
