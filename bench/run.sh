@@ -32,6 +32,8 @@
 #   BENCH_FOLLOWUP_RATE the follow-up scenario's fixed rate (writes/s)       default 1000
 #   BENCH_SCENARIOS     which scenarios, in order (load run -scenarios)      default all
 #   BENCH_EXPLAIN       1: save the customer queries' plans (EXPLAIN)        default 1
+#   BENCH_PLUGINS       0: skip the plugin benchmarks                       default 1
+#   BENCH_PLUGIN_CUSTOMERS  customers re-classified through the plugin       default 100000
 #   BENCH_GIT_COMMIT    the commit to record (default: git rev-parse, "-dirty" if modified)
 set -euo pipefail
 
@@ -275,6 +277,17 @@ for d in $databases; do
 		;;
 	esac
 done
+
+# Plugins: one Classify call's latency through the host (p50/p99) and a whole tenant of
+# BENCH_PLUGIN_CUSTOMERS customers (default 100000) re-classified through the example
+# classifier end to end, with the built-in rules for comparison (plugins/host/bench_test.go;
+# docs/BENCHMARKS.md). BENCH_PLUGINS=0 skips it.
+if [[ "${BENCH_PLUGINS:-1}" == 1 ]]; then
+	say "plugin benchmarks -> ${out%.json}-plugins.txt"
+	BENCH_DATABASES="$databases" CRM_TEST_POSTGRES_URL="postgres://$pg_admin@$pg_host:$pg_port/postgres?sslmode=disable" \
+		"$GO" test ./plugins/host -run '^$' -bench Plugin -benchtime 1x -timeout 40m 2>&1 |
+		grep -v '^[[:space:]]*apitest.go' | tee "${out%.json}-plugins.txt"
+fi
 
 report=(-in "$out")
 [[ "$strict" == 1 ]] && report+=(-strict)

@@ -85,7 +85,7 @@ func pluginDir(dialect string) string {
 }
 
 // newEnv starts a server on dialect with the named plugins installed and running.
-func newEnv(t *testing.T, dialect string, names ...string) *apitest.Env {
+func newEnv(t testing.TB, dialect string, names ...string) *apitest.Env {
 	t.Helper()
 	dir := pluginDir(dialect)
 	env := apitest.NewWithOptions(t, dialect, server.Options{Plugins: testOptions(dir)})
@@ -102,7 +102,7 @@ func newEnv(t *testing.T, dialect string, names ...string) *apitest.Env {
 }
 
 // startPlugins starts env's supervisor and waits for every installed plugin to run.
-func startPlugins(t *testing.T, env *apitest.Env) {
+func startPlugins(t testing.TB, env *apitest.Env) {
 	t.Helper()
 	h := env.Server.Plugins
 	if err := h.Start(context.Background()); err != nil {
