@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/apitest"
+	"github.com/smecrm/crm/app/deal"
+	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 type installment struct {
@@ -169,6 +172,21 @@ func TestPaymentPlanSettlement(t *testing.T) {
 		}
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", c.ID, "receivable.overdue"); n != 1 {
 			t.Errorf("%d receivable.overdue events", n)
+		}
+		// what credit risk reads: 2,500 still owed on the installment due five days before the clock
+		rctx := tenantctx.WithTenant(context.Background(), acme.ID)
+		if err := env.DB.Read(rctx, func(tx *gorm.DB) error {
+			rs, err := deal.OverdueReceivables(rctx, tx, []uuid.UUID{cust, foreignCust})
+			if err != nil {
+				return err
+			}
+			r, ok := rs[cust]
+			if len(rs) != 1 || !ok || r.Overdue.StringFixed(2) != "2500.00" || r.Installments != 1 || r.OldestDue.Format(time.DateOnly) != day(now, 5) {
+				t.Errorf("receivables %+v", rs)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
 		}
 
 		// The rest, and 500 more than the plan: nothing is left to take it.
