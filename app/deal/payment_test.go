@@ -6,6 +6,7 @@ package deal_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -227,6 +228,43 @@ func TestPaymentPlanSettlement(t *testing.T) {
 		wantStates(t, "after the correction", p, "paid:3000.00", "paid:3000.00", "paid:4000.00")
 		if p.Paid.Amount != "10000.00" || p.Outstanding.Amount != "0.00" {
 			t.Errorf("totals %+v", p)
+		}
+	})
+}
+
+// Payments recorded at the same moment against one contract all settle: settlement takes the
+// contract's row lock on PostgreSQL, so no payment allocates without seeing the others.
+func TestConcurrentPaymentsSettle(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		finance := acme.AddUser(t, "finance")
+		cust := newCustomer(t, acme.Owner, "并发客户")
+		c := signed(t, acme.Owner, acme.Owner, cust, cny("1000.00"), nil)
+		now := env.Clock().Now()
+		acme.Owner.MustDo(t, "POST", "/api/v1/contracts/"+c.ID.String()+"/payment-plans", map[string]any{"installments": []map[string]any{
+			{"due_date": day(now, 10), "amount": cny("450.00")}, {"due_date": day(now, 20), "amount": cny("550.00")}}}, 201, nil)
+		const n = 8
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				r := finance.Do(t, "POST", "/api/v1/payments", map[string]any{"customer_id": cust, "contract_id": c.ID, "amount": cny("125.00"), "method": "cash"})
+				if r.Status != 201 {
+					errs <- fmt.Errorf("status %d: %s", r.Status, r.Body)
+					return
+				}
+				errs <- nil
+			}()
+		}
+		for i := 0; i < n; i++ {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		var p plan
+		acme.Owner.MustDo(t, "GET", "/api/v1/contracts/"+c.ID.String()+"/payment-plans", nil, 200, &p)
+		wantStates(t, "after 8 × 125", p, "paid:450.00", "paid:550.00")
+		if got := env.CountRows(t, "payment_allocations", "tenant_id = ?", acme.ID); got < n {
+			t.Errorf("%d allocations for %d payments", got, n)
 		}
 	})
 }
