@@ -530,7 +530,11 @@ func (s *Service) Sign(ctx context.Context, id uuid.UUID, in SignInput) (Contrac
 		}
 		now := s.now()
 		if on == nil {
-			d := datatypes.Date(today(now))
+			local, err := localDay(ctx, tx, now)
+			if err != nil {
+				return err
+			}
+			d := datatypes.Date(local)
 			on = &d
 		}
 		c.Status, c.SignedOn, c.SignedAt = ContractSigned, on, &now

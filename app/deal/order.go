@@ -111,12 +111,8 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (OrderView, er
 		return OrderView{}, err
 	}
 	now := s.now()
-	if date == nil {
-		d := datatypes.Date(today(now))
-		date = &d
-	}
 	o := &Order{ID: uuid.Must(uuid.NewV7()), Number: strings.TrimSpace(in.Number), CustomerID: in.CustomerID, ContractID: in.ContractID,
-		Amount: in.Amount.Amount, Currency: in.Amount.Currency, OrderDate: *date, DeliveryStatus: DeliveryPending,
+		Amount: in.Amount.Amount, Currency: in.Amount.Currency, DeliveryStatus: DeliveryPending,
 		TrackingNo: strings.TrimSpace(in.TrackingNo), Notes: in.Notes, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if o.Number == "" {
 		o.Number = newNumber("DD", now, o.ID)
@@ -125,6 +121,15 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (OrderView, er
 	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		if _, err := opportunity.VisibleCustomer(ctx, tx, s.Authz, "customer_id", in.CustomerID); err != nil {
 			return err
+		}
+		if date != nil {
+			o.OrderDate = *date
+		} else {
+			local, err := localDay(ctx, tx, now)
+			if err != nil {
+				return err
+			}
+			o.OrderDate = datatypes.Date(local)
 		}
 		if in.ContractID != nil {
 			c, err := loadScoped[Contract](ctx, s, tx, *in.ContractID, "entity.contract")

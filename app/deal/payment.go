@@ -265,7 +265,10 @@ func (s *Service) settle(ctx context.Context, tx *gorm.DB, contractID uuid.UUID)
 		}
 	}
 	now := s.now()
-	day := today(now)
+	day, err := localDay(ctx, tx, now)
+	if err != nil {
+		return err
+	}
 	paid := make([]decimal.Decimal, len(insts))
 	for i := range paid {
 		paid[i] = decimal.Zero
@@ -396,12 +399,9 @@ type PaymentInput struct {
 	Note       string      `json:"note" validate:"max=2000"`
 }
 
-func (s *Service) receivedOn(field string, raw *string) (datatypes.Date, error) {
-	d, err := opportunity.ParseDate(field, raw)
-	if err != nil {
-		return datatypes.Date{}, err
-	}
-	day := today(s.now())
+// receivedOn is the payment day given (d) or today, which it may not be after (day: today in
+// the tenant's time zone).
+func receivedOn(field string, d *datatypes.Date, day time.Time) (datatypes.Date, error) {
 	if d == nil {
 		return datatypes.Date(day), nil
 	}
@@ -424,16 +424,23 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 	if in.Amount.Amount.Sign() == 0 {
 		return PaymentView{}, problem.Field("amount.amount", "out_of_range", "field.out_of_range")
 	}
-	on, err := s.receivedOn("received_on", in.ReceivedOn)
+	given, err := opportunity.ParseDate("received_on", in.ReceivedOn)
 	if err != nil {
 		return PaymentView{}, err
 	}
 	now := s.now()
 	p := &Payment{ID: uuid.Must(uuid.NewV7()), CustomerID: in.CustomerID, ContractID: in.ContractID, Amount: in.Amount.Amount,
-		Currency: in.Amount.Currency, ReceivedOn: on, Method: in.Method, Reference: strings.TrimSpace(in.Reference), Note: in.Note,
+		Currency: in.Amount.Currency, Method: in.Method, Reference: strings.TrimSpace(in.Reference), Note: in.Note,
 		Unallocated: in.Amount.Amount, CreatedAt: now, UpdatedAt: now, Version: 1}
 	var out PaymentView
 	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		day, err := localDay(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		if p.ReceivedOn, err = receivedOn("received_on", given, day); err != nil {
+			return err
+		}
 		cust, err := opportunity.VisibleCustomer(ctx, tx, s.Authz, "customer_id", in.CustomerID)
 		if err != nil {
 			return err
@@ -581,16 +588,12 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 			return PaymentView{}, problem.Field("amount.amount", "out_of_range", "field.out_of_range")
 		}
 	}
-	var on *datatypes.Date
-	if u.ReceivedOn != nil {
-		d, err := s.receivedOn("received_on", u.ReceivedOn)
-		if err != nil {
-			return PaymentView{}, err
-		}
-		on = &d
+	on, err := opportunity.ParseDate("received_on", u.ReceivedOn)
+	if err != nil {
+		return PaymentView{}, err
 	}
 	var out PaymentView
-	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		p, err := loadScoped[Payment](ctx, s, tx, id, "entity.payment")
 		if err != nil {
 			return err
@@ -612,7 +615,13 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 			}
 		}
 		if on != nil {
-			p.ReceivedOn = *on
+			day, err := localDay(ctx, tx, s.now())
+			if err != nil {
+				return err
+			}
+			if p.ReceivedOn, err = receivedOn("received_on", on, day); err != nil {
+				return err
+			}
 		}
 		if u.Method != nil {
 			p.Method = *u.Method
@@ -662,7 +671,11 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 func (s *Service) MarkOverdue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		day := datatypes.Date(today(now))
+		local, err := localDay(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		day := datatypes.Date(local)
 		var rows []Installment
 		if err := tx.Where("status <> ? AND overdue = ? AND due_date < ?", InstallmentPaid, false, day).Order("id").Find(&rows).Error; err != nil {
 			return err

@@ -268,3 +268,24 @@ func TestConcurrentPaymentsSettle(t *testing.T) {
 		}
 	})
 }
+
+// Days are the company's: at 01:30 in Shanghai (17:30 UTC the day before) a payment received
+// "today" is on the Shanghai date, and that date is not in the future.
+func TestPaymentDayInTenantTimeZone(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		finance := acme.AddUser(t, "finance")
+		cust := newCustomer(t, acme.Owner, "时区客户")
+		at, _ := time.Parse(time.RFC3339, "2026-05-01T17:30:00Z")
+		env.Clock().Advance(at.Sub(env.Clock().Now()))
+		var p struct {
+			ReceivedOn string `json:"received_on"`
+		}
+		finance.MustDo(t, "POST", "/api/v1/payments", map[string]any{"customer_id": cust, "amount": cny("1"), "method": "cash"}, 201, &p)
+		if p.ReceivedOn != "2026-05-02" {
+			t.Errorf("default day %s, want the Shanghai date 2026-05-02", p.ReceivedOn)
+		}
+		finance.MustDo(t, "POST", "/api/v1/payments", map[string]any{"customer_id": cust, "amount": cny("1"), "method": "cash", "received_on": "2026-05-02"}, 201, nil)
+		finance.MustDo(t, "POST", "/api/v1/payments", map[string]any{"customer_id": cust, "amount": cny("1"), "method": "cash", "received_on": "2026-05-03"}, 422, nil)
+	})
+}

@@ -43,6 +43,21 @@ func today(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
+// localDay is the calendar day of t in the context tenant's time zone (settings.time_zone),
+// as a UTC midnight like the stored dates: due dates, payment and order days are the
+// company's days, so 01:00 in Shanghai is already the next day there.
+func localDay(ctx context.Context, tx *gorm.DB, t time.Time) (time.Time, error) {
+	tn, err := tenantRow(ctx, tx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	loc, err := time.LoadLocation(tn.Settings.Data().TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return today(t.In(loc)), nil
+}
+
 // RegisterJobs adds the daily overdue-receivables job.
 func (s *Service) RegisterJobs(q *jobs.Queue) { registerOverdueJob(s, q) }
 
