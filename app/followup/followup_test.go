@@ -5,6 +5,7 @@ package followup_test
 // audit and events, data scopes, the timeline, and the pool.
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/apitest"
+	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 type fuView struct {
@@ -286,6 +288,35 @@ func TestFollowUpDataScopeTimelineAndPool(t *testing.T) {
 		}
 		if n := env.CountRows(t, "follow_ups", "tenant_id = ? AND customer_id = ?", acme.ID, cust.ID); n != 1 {
 			t.Errorf("follow-ups after the refused one: %d", n)
+		}
+	})
+}
+
+// The task list carries the pool warnings of the customers the user still holds.
+func TestTasksShowPoolWarnings(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		sales := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "salesperson")
+		colleague := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "salesperson")
+		idle := fuNewCustomer(t, sales, "久未跟进公司", nil)
+		// Default rules: other customers go to the pool after 15 idle days, warned 3 days ahead.
+		env.Clock().Advance(13 * 24 * time.Hour)
+		ctx := tenantctx.WithTenant(context.Background(), acme.ID)
+		run, err := env.Server.Customers.RecycleIdleCustomers(ctx, env.Clock().Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(run.Warned) != 1 || run.Warned[0] != idle.ID {
+			t.Fatalf("warned %v, want the idle customer", run.Warned)
+		}
+		var ts fuTasks
+		sales.MustDo(t, "GET", "/api/v1/me/tasks", nil, 200, &ts)
+		if len(ts.PoolWarnings) != 1 || ts.PoolWarnings[0]["customer_id"] != idle.ID.String() || ts.PoolWarnings[0]["due_on"] == "" {
+			t.Errorf("pool warnings %+v", ts.PoolWarnings)
+		}
+		colleague.MustDo(t, "GET", "/api/v1/me/tasks", nil, 200, &ts)
+		if len(ts.PoolWarnings) != 0 {
+			t.Errorf("a colleague sees another's pool warnings: %+v", ts.PoolWarnings)
 		}
 	})
 }

@@ -57,7 +57,7 @@ func (s *Service) Convert(ctx context.Context, id uuid.UUID, in ConvertInput) (C
 	}
 	var out Converted
 	var oppID *uuid.UUID
-	_, err := s.mutate(ctx, id, in.Version, "convert", "lead.converted", func(tx *gorm.DB, l *Lead) (map[string]any, error) {
+	lv, err := s.mutate(ctx, id, in.Version, "convert", "lead.converted", func(tx *gorm.DB, l *Lead) (map[string]any, error) {
 		// The lead first (not_found for one out of reach), then what creating the records needs.
 		if s.Authz != nil {
 			if err := s.Authz.Require(ctx, "customer", "create"); err != nil {
@@ -127,6 +127,8 @@ func (s *Service) Convert(ctx context.Context, id uuid.UUID, in ConvertInput) (C
 				return nil, err
 			}
 			oppID = &o.ID
+			ov := opportunity.ViewOf(o)
+			out.Opportunity = &ov
 		}
 		now := s.now()
 		l.Status, l.ConvertedAt, l.CustomerID, l.ContactID, l.OpportunityID = StatusConverted, &now, &cust.ID, &contact.ID, oppID
@@ -136,16 +138,7 @@ func (s *Service) Convert(ctx context.Context, id uuid.UUID, in ConvertInput) (C
 	if err != nil {
 		return Converted{}, err
 	}
-	if out.Lead, err = s.Get(ctx, id); err != nil {
-		return Converted{}, err
-	}
-	if oppID != nil {
-		o, err := s.Opportunities.Get(ctx, *oppID)
-		if err != nil {
-			return Converted{}, err
-		}
-		out.Opportunity = &o
-	}
+	out.Lead = lv
 	return out, nil
 }
 
