@@ -320,3 +320,19 @@ func TestTasksShowPoolWarnings(t *testing.T) {
 		}
 	})
 }
+
+// Merging customers keeps the merged one's follow-ups with the customer it merged into.
+func TestFollowUpsMoveWithAMerge(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		into := fuNewCustomer(t, acme.Owner, "合并目标公司", nil)
+		from := fuNewCustomer(t, acme.Owner, "被合并公司", nil)
+		f := fuLog(t, acme.Owner, from.ID, map[string]any{"method": "visit", "content": "拜访被合并公司"})
+		acme.Owner.MustDo(t, "POST", "/api/v1/customers/"+into.ID.String()+"/merge", map[string]any{"from_id": from.ID}, 200, nil)
+		var page fuPage
+		acme.Owner.MustDo(t, "GET", "/api/v1/customers/"+into.ID.String()+"/follow-ups", nil, 200, &page)
+		if len(page.Items) != 1 || page.Items[0].ID != f.ID || page.Items[0].CustomerID != into.ID {
+			t.Errorf("follow-ups of the merged customer: %+v", page.Items)
+		}
+	})
+}
