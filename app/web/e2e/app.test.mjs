@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,7 @@ async function newPage(viewport = DESKTOP, locale = 'zh-CN') {
   const ctx = await browser.newContext({ viewport, locale, baseURL: base, timezoneId: 'Asia/Shanghai' });
   const page = await ctx.newPage();
   page.setDefaultTimeout(10000);
+  state.current = page;
   page.on('pageerror', (e) => {
     state.pageErrors = (state.pageErrors || []).concat(String(e));
   });
@@ -105,6 +106,19 @@ async function newPage(viewport = DESKTOP, locale = 'zh-CN') {
 async function shot(page, name) {
   await page.waitForTimeout(150);
   await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false });
+}
+
+// ui is test() that leaves a screenshot of the main page when the test fails.
+function ui(name, fn) {
+  return test(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (e) {
+      const page = state.current || state.page;
+      if (page && !page.isClosed()) await page.screenshot({ path: join(SHOTS, 'FAILED-' + name.replace(/[^\w]+/g, '-') + '.png') }).catch(() => {});
+      throw e;
+    }
+  });
 }
 
 async function signup(page, { company, slug, owner, email }) {
@@ -143,7 +157,7 @@ async function hasRoute(path, method = 'get') {
   return !!doc.paths?.[path]?.[method];
 }
 
-test('sign up a company and land on the home page', async () => {
+ui('sign up a company and land on the home page', async () => {
   const page = await newPage();
   state.page = page;
   await signup(page, { company: '华东精密机械', slug: 'huadong', owner: '王经理', email: 'wang@huadong.cn' });
@@ -151,7 +165,7 @@ test('sign up a company and land on the home page', async () => {
   await shot(page, 'home-empty');
 });
 
-test('API validation errors appear on their form fields', async () => {
+ui('API validation errors appear on their form fields', async () => {
   const page = state.page;
   await page.goto('/customers/new');
   await page.getByTestId('customer-name').fill('字段错误测试');
@@ -165,7 +179,7 @@ test('API validation errors appear on their form fields', async () => {
   await shot(page, 'customer-form-errors');
 });
 
-test('create a customer and find it by a two-character Chinese search', async () => {
+ui('create a customer and find it by a two-character Chinese search', async () => {
   const page = state.page;
   await page.goto('/customers/new');
   await page.getByTestId('customer-name').fill('上海浦江精密仪器有限公司');
@@ -200,7 +214,80 @@ test('create a customer and find it by a two-character Chinese search', async ()
   await page.setViewportSize(DESKTOP);
 });
 
-test('log a follow-up and see it on the home page', async (t) => {
+ui('duplicate warning on create, then merge the duplicate into the original', async () => {
+  const page = state.page;
+  await page.goto('/customers/new');
+  await page.getByTestId('customer-name').fill('上海浦江精密仪器有限公司');
+  await page.getByLabel('电话').click(); // leaving the name field looks for duplicates
+  await page.locator('.ant-alert-warning').filter({ hasText: '可能重复的客户' }).waitFor();
+  await page.getByTestId('customer-save').click();
+  const dialog = page.getByRole('dialog').filter({ hasText: '可能重复的客户' });
+  await dialog.waitFor();
+  await shot(page, 'customer-duplicate');
+  await dialog.getByTestId('create-anyway').click();
+  await page.waitForURL(/\/customers\/[0-9a-f-]{36}$/);
+  const dupId = page.url().split('/').pop();
+  assert.notEqual(dupId, state.customerId);
+
+  await page.goto('/customers/' + state.customerId);
+  const warn = page.locator('.ant-alert-warning').filter({ hasText: '可能重复的客户' });
+  await warn.getByRole('button', { name: '合并到本客户' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '合并' }).click();
+  await page.getByText('已合并').waitFor();
+  const gone = await apiCall(page, 'GET', '/api/v1/customers/' + dupId);
+  assert.equal(gone.status, 404);
+});
+
+ui('release a customer to the pool and claim it back', async () => {
+  const page = state.page;
+  const c = await apiCall(page, 'POST', '/api/v1/customers', { type: 'enterprise', name: '苏州工业园区物流公司' });
+  assert.equal(c.status, 201);
+  await page.goto('/customers/' + c.body.id);
+  await page.getByRole('button', { name: '更多' }).click();
+  await page.getByRole('menuitem', { name: '放入公海' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '确定' }).click();
+  await page.getByText('请填写原因').waitFor(); // a reason is required
+  await page.getByRole('dialog').getByRole('textbox').fill('客户暂无采购计划');
+  await page.getByRole('dialog').getByRole('button', { name: '确定' }).click();
+  await page.getByText('已放入公海').waitFor();
+  // By default the last owner may not claim a customer back for 7 days: lift that.
+  const st = await apiCall(page, 'GET', '/api/v1/settings');
+  const patched = await apiCall(page, 'PATCH', '/api/v1/settings', { version: st.body.version, pool: { reclaim_bar_days: 0 } });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  await page.goto('/pool');
+  const row = page.locator('.ant-table-row').filter({ hasText: '苏州工业园区物流公司' });
+  await row.waitFor();
+  await shot(page, 'pool');
+  await row.getByRole('button', { name: '领取' }).click();
+  await page.getByText('已领取“苏州工业园区物流公司”').waitFor();
+  const after = await apiCall(page, 'GET', '/api/v1/customers/' + c.body.id);
+  assert.equal(after.body.in_pool, false);
+});
+
+ui('import customers from a CSV file with a column mapping and a progress bar', async () => {
+  const page = state.page;
+  const csv = join(work, '客户.csv');
+  writeFileSync(csv, '\ufeff公司名称,电话,城市,备注\n杭州西湖茶业有限公司,13900000001,杭州,老客户\n宁波港口机械有限公司,13900000002,宁波,\n,13900000003,温州,没有名称\n');
+  await page.goto('/customers/import');
+  await page.locator('input[type=file]').setInputFiles(csv);
+  // "城市" maps itself; "公司名称" is not a label the server knows, so map it by hand.
+  await page.locator('.ant-select').filter({ has: page.getByRole('combobox', { name: '客户字段 公司名称' }) }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '(name)' }).first().click();
+  await page.locator('.ant-select').filter({ has: page.getByRole('combobox', { name: '客户字段 电话' }) }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '(phone)' }).first().click();
+  await shot(page, 'import-mapping');
+  await page.getByRole('button', { name: '开始导入' }).click();
+  await page.locator('.ant-progress').waitFor();
+  await page.getByText('导入完成').waitFor({ timeout: 30000 });
+  await shot(page, 'import-done');
+  const rows = await apiCall(page, 'GET', '/api/v1/customers?q=' + encodeURIComponent('西湖茶业'));
+  assert.equal(rows.body.items.length, 1);
+  assert.equal(rows.body.items[0].address.city, '杭州');
+  // The row without a name is reported, not imported.
+  await page.locator('.ant-table-row').filter({ hasText: '公司名称' }).filter({ hasText: '4' }).waitFor();
+});
+
+ui('log a follow-up and see it on the home page', async (t) => {
   if (!(await hasRoute('/api/v1/customers/{id}/follow-ups', 'post')) || !(await hasRoute('/api/v1/me/tasks'))) {
     t.skip('follow-up API not on this server');
     return;
@@ -210,9 +297,8 @@ test('log a follow-up and see it on the home page', async (t) => {
   await page.getByTestId('log-followup').click();
   await page.getByTestId('followup-content').fill('电话沟通了采购需求，对方下周确认预算');
   // Next follow-up: today, so that it is due on the home page.
-  const next = new Date(Date.now() + 60 * 60 * 1000);
-  const pad = (n) => String(n).padStart(2, '0');
-  const local = `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())} ${pad(next.getHours())}:${pad(next.getMinutes())}`;
+  // (the browser runs in Asia/Shanghai, like the tenant)
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(Date.now() + 60 * 60 * 1000));
   const picker = page.getByTestId('followup-next');
   await picker.click();
   await picker.fill(local);
@@ -227,7 +313,7 @@ test('log a follow-up and see it on the home page', async (t) => {
   await shot(page, 'home');
 });
 
-test('move an opportunity across the pipeline board', async (t) => {
+ui('move an opportunity across the pipeline board', async (t) => {
   if (!(await hasRoute('/api/v1/opportunities', 'post'))) {
     t.skip('opportunity API not on this server');
     return;
@@ -248,7 +334,7 @@ test('move an opportunity across the pipeline board', async (t) => {
   await shot(page, 'pipeline');
 });
 
-test("a second company's user cannot see the first company's customer", async () => {
+ui("a second company's user cannot see the first company's customer", async () => {
   const page = await newPage();
   await signup(page, { company: '华南五金贸易', slug: 'huanan', owner: '李总', email: 'li@huanan.cn' });
   await page.goto('/customers?q=' + encodeURIComponent('浦江'));
@@ -261,7 +347,7 @@ test("a second company's user cannot see the first company's customer", async ()
   await page.context().close();
 });
 
-test('switching the language changes the interface', async () => {
+ui('switching the language changes the interface', async () => {
   const page = state.page;
   await page.goto('/customers');
   await page.getByRole('heading', { name: '客户列表' }).waitFor();
@@ -279,7 +365,7 @@ test('switching the language changes the interface', async () => {
   await page.getByRole('heading', { name: '客户列表' }).waitFor();
 });
 
-test('owner screens: settings, roles, departments', async () => {
+ui('owner screens: settings, roles, departments', async () => {
   const page = state.page;
   await page.goto('/admin/settings');
   await page.getByText('审批阈值').waitFor();
@@ -292,7 +378,7 @@ test('owner screens: settings, roles, departments', async () => {
   await shot(page, 'departments');
 });
 
-test('platform admins suspend and reactivate a tenant in their console', async () => {
+ui('platform admins suspend and reactivate a tenant in their console', async () => {
   execFileSync(BIN, ['admin', 'create-platform-admin', '--email', 'ops@example.com', '--name', 'Ops'], { env: { ...env, CRM_ADMIN_PASSWORD: 'platform admin password' }, stdio: 'pipe' });
   const page = await newPage();
   await page.goto('/platform/login');
@@ -307,7 +393,7 @@ test('platform admins suspend and reactivate a tenant in their console', async (
   await page.getByTestId('reactivate-huanan').waitFor();
   await shot(page, 'platform-tenants');
   await page.getByTestId('reactivate-huanan').click();
-  await page.getByRole('button', { name: '恢复' }).last().click();
+  await page.getByRole('dialog').getByRole('button', { name: '恢复' }).click();
   await page.getByTestId('suspend-huanan').waitFor();
   await page.context().close();
 });

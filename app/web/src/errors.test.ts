@@ -52,8 +52,9 @@ describe('mapFieldErrors', () => {
 });
 
 describe('errorText', () => {
-  it('prefers the localized detail', () => {
-    expect(errorText(problem([{ field: 'a', code: 'b', message: 'c' }], '客户不存在'))).toBe('客户不存在');
-    expect(errorText(problem([{ field: 'a', code: 'b', message: '字段错误' }], ''))).toBe('字段错误');
+  it('gives the localized detail and the field messages', () => {
+    expect(errorText(new ApiError(404, { code: 'not_found', detail: '客户不存在' }))).toBe('客户不存在');
+    expect(errorText(problem([{ field: 'reason', code: 'required', message: '必填。' }], '请检查标出的字段。'))).toBe('请检查标出的字段。 必填。');
+    expect(errorText(problem([{ field: 'a', code: 'b', message: '字段错误' }, { field: 'c', code: 'd', message: '' }], ''))).toBe('字段错误；d');
   });
 });

@@ -58,10 +58,10 @@ export function mapFieldErrors(err: unknown, known?: (path: NamePath) => boolean
 // errorText is one line for a notification.
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
-    const first = err.errors[0];
-    if (err.detail) return err.detail;
-    if (first) return first.message;
-    return err.title || err.message;
+    // Field messages say what is wrong; the detail alone ("check the marked fields") would not.
+    const fields = err.errors.map((e) => e.message || e.code).filter(Boolean);
+    if (fields.length) return [err.detail, fields.join('；')].filter(Boolean).join(' ');
+    return err.detail || err.title || err.message;
   }
   return err instanceof Error ? err.message : String(err);
 }

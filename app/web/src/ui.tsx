@@ -1,6 +1,6 @@
 // Small shared pieces: page header, form error mapping, cursor paging, option lists.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { Alert, Button, Space, type FormInstance } from 'antd';
+import { Alert, Button, Input, Modal, Space, type FormInstance } from 'antd';
 import { LeftOutlined, RightOutlined } from '@ant-design/icons';
 import { api, type Page, type Query } from './api';
 import { mapFieldErrors, errorText } from './errors';
@@ -251,3 +251,39 @@ export const OPP_STAGES = ['info_collection', 'initial_contact', 'needs_analysis
 export const FOLLOWUP_METHODS = ['phone', 'email', 'visit', 'wechat', 'sms', 'meeting', 'online'] as const;
 export const ROLES = ['owner', 'general_manager', 'vice_president', 'sales_manager', 'service_manager', 'salesperson', 'customer_service', 'marketing', 'service_technician', 'finance', 'warehouse', 'operations', 'auditor'] as const;
 export const DATA_SCOPES = ['own', 'own_and_subordinates', 'department', 'department_tree', 'all'] as const;
+
+// useReasonPrompt asks for a reason in a dialog: prompt(title, required) resolves to the text,
+// or null when the user cancels. Render the returned element once.
+export function useReasonPrompt(): [(title: string, required?: boolean) => Promise<string | null>, ReactNode] {
+  const { t } = useI18n();
+  const [state, setState] = useState<{ title: string; required: boolean; resolve: (v: string | null) => void } | null>(null);
+  const [text, setText] = useState('');
+  const [missing, setMissing] = useState(false);
+  const prompt = useCallback(
+    (title: string, required = true) =>
+      new Promise<string | null>((resolve) => {
+        setText('');
+        setMissing(false);
+        setState({ title, required, resolve });
+      }),
+    [],
+  );
+  const close = (v: string | null) => {
+    state?.resolve(v);
+    setState(null);
+  };
+  const ok = () => {
+    if (state?.required && !text.trim()) {
+      setMissing(true);
+      return;
+    }
+    close(text.trim());
+  };
+  const el = (
+    <Modal open={!!state} title={state?.title} onOk={ok} onCancel={() => close(null)} okText={t('common.confirm')} cancelText={t('common.cancel')} destroyOnClose>
+      <Input.TextArea autoFocus aria-label={t('common.reason')} placeholder={t('common.reason')} value={text} status={missing ? 'error' : undefined} onChange={(e) => { setText(e.target.value); setMissing(false); }} autoSize={{ minRows: 3 }} />
+      {missing && <div style={{ color: '#ff4d4f', marginTop: 4 }} role="alert">{t('common.reason_required')}</div>}
+    </Modal>
+  );
+  return [prompt, el];
+}

@@ -8,7 +8,7 @@ import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
 import { useFeatures } from '../features';
 import type { Contact, Customer, FollowUp, Opportunity, TimelineItem } from '../types';
-import { PageHeader, applyFormErrors, ErrorBanner, errorText, useUsers, useDepartments, nameOf } from '../ui';
+import { PageHeader, applyFormErrors, ErrorBanner, errorText, useUsers, useDepartments, nameOf, useReasonPrompt } from '../ui';
 import { stageColor } from './CustomerList';
 import { FollowUpModal } from './FollowUpModal';
 
@@ -127,6 +127,7 @@ export default function CustomerDetail() {
   const [dups, setDups] = useState<{ id: string; name: string; matched: string[] | null }[]>([]);
   const [contactModal, setContactModal] = useState<{ open: boolean; contact: Contact | null }>({ open: false, contact: null });
   const [fuOpen, setFuOpen] = useState(false);
+  const [promptReason, reasonModal] = useReasonPrompt();
   const hasFollowUps = f.has('/api/v1/customers/{id}/follow-ups', 'POST');
 
   const load = useCallback(async () => {
@@ -192,21 +193,9 @@ export default function CustomerDetail() {
     }
   };
 
-  const askReason = (title: string, onOk: (reason: string) => Promise<void>, required = true) => {
-    let reason = '';
-    modal.confirm({
-      title,
-      content: <Input.TextArea autoFocus aria-label={t('common.reason')} placeholder={t('common.reason')} onChange={(e) => (reason = e.target.value)} />,
-      okText: t('common.confirm'),
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        if (required && !reason.trim()) {
-          message.warning(t('common.reason_required'));
-          throw new Error('reason');
-        }
-        await onOk(reason.trim());
-      },
-    });
+  const askReason = async (title: string, onOk: (reason: string) => Promise<void>, required = true) => {
+    const reason = await promptReason(title, required);
+    if (reason !== null) await onOk(reason);
   };
 
   if (err) return <Alert type="error" showIcon message={errorText(err)} action={<Button onClick={() => nav('/customers')}>{t('common.back')}</Button>} />;
@@ -224,7 +213,7 @@ export default function CustomerDetail() {
   ];
   const onMore = ({ key }: { key: string }) => {
     if (key === 'claim') act(() => api.post(`/api/v1/customers/${c.id}/claim`, { version: c.version }), t('pool.claimed'));
-    if (key === 'release') askReason(t('pool.release_confirm'), (r) => act(() => api.post(`/api/v1/customers/${c.id}/release`, { version: c.version, reason: r }), t('pool.released')), false);
+    if (key === 'release') askReason(t('pool.release_confirm'), (r) => act(() => api.post(`/api/v1/customers/${c.id}/release`, { version: c.version, reason: r }), t('pool.released')));
     if (key === 'classify') act(() => api.post(`/api/v1/customers/${c.id}/classify`), t('customer.classified'));
     if (key === 'churn') askReason(t('customer.churn_confirm'), (r) => act(() => api.post(`/api/v1/customers/${c.id}/churn`, { reason: r }), t('common.saved')));
     if (key === 'delete')
@@ -534,6 +523,7 @@ export default function CustomerDetail() {
           </Card>
         </Col>
       </Row>
+      {reasonModal}
       <ContactModal customerId={c.id} open={contactModal.open} contact={contactModal.contact} onClose={() => setContactModal({ open: false, contact: null })} onSaved={() => { loadContacts(); loadTimeline(); }} />
       {hasFollowUps && <FollowUpModal customerId={c.id} contacts={contacts} open={fuOpen} onClose={() => setFuOpen(false)} onSaved={refreshAll} />}
     </>

@@ -7,7 +7,7 @@ import { api } from '../api';
 import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
 import type { Opportunity } from '../types';
-import { PageHeader, listAll, errorText, applyFormErrors, ErrorBanner, OPP_STAGES, useUsers, nameOf } from '../ui';
+import { PageHeader, listAll, errorText, applyFormErrors, ErrorBanner, OPP_STAGES, useUsers, nameOf, useReasonPrompt } from '../ui';
 import { CustomerPicker } from './CustomerPicker';
 
 function NewOpportunity({ open, onClose, onSaved }: { open: boolean; onClose: () => void; onSaved: () => void }) {
@@ -84,7 +84,7 @@ function NewOpportunity({ open, onClose, onSaved }: { open: boolean; onClose: ()
 export default function Pipeline() {
   const { t, opt, money, date } = useI18n();
   const { can, me } = useAuth();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const users = useUsers();
   const [opps, setOpps] = useState<Opportunity[] | null>(null);
   const [err, setErr] = useState<unknown>(null);
@@ -93,6 +93,7 @@ export default function Pipeline() {
   const [dragging, setDragging] = useState<string | null>(null);
   const [over, setOver] = useState<string | null>(null);
   const [newOpen, setNewOpen] = useState(false);
+  const [promptReason, reasonModal] = useReasonPrompt();
   const [params] = useSearchParams();
   const highlight = params.get('opportunity');
 
@@ -131,21 +132,9 @@ export default function Pipeline() {
       }
     };
     if (to === 'lost') {
-      let reason = '';
-      modal.confirm({
-        title: t('opp.lost_reason'),
-        content: <Input.TextArea autoFocus aria-label={t('opp.lost_reason')} onChange={(e) => (reason = e.target.value)} />,
-        okText: t('common.confirm'),
-        cancelText: t('common.cancel'),
-        onOk: () => {
-          if (!reason.trim()) {
-            message.warning(t('common.reason_required'));
-            return Promise.reject(new Error('reason'));
-          }
-          return doMove({ lost_reason: reason.trim() });
-        },
-      });
-    } else doMove();
+      const reason = await promptReason(t('opp.lost_reason'));
+      if (reason !== null) await doMove({ lost_reason: reason });
+    } else await doMove();
   };
 
   const canMove = can('opportunity', 'update');
@@ -255,6 +244,7 @@ export default function Pipeline() {
         })}
       </div>
       <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>{t('opp.keyboard_hint')}</Typography.Paragraph>
+      {reasonModal}
       <NewOpportunity open={newOpen} onClose={() => setNewOpen(false)} onSaved={load} />
     </>
   );

@@ -117,8 +117,8 @@ function Tenants() {
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Header className="main-header" style={{ background: '#1f1f1f' }}>
-        <Typography.Text strong style={{ color: '#fff' }}>{t('platform.console')}</Typography.Text>
+      <Layout.Header className="main-header">
+        <Typography.Text strong style={{ fontSize: 16 }}>{t('platform.console')}</Typography.Text>
         <div className="spacer" />
         <LangSwitch compact />
         <Button onClick={logout}>{t('auth.logout')}</Button>
@@ -144,8 +144,8 @@ function Tenants() {
               { title: t('auth.slug'), dataIndex: 'slug', responsive: ['sm'] },
               { title: t('sales.status'), dataIndex: 'status', render: (s: string, x) => <Tag color={statusColor(s)}>{opt('tstatus', s)}{x.suspend_mode ? ` · ${opt('suspendmode', x.suspend_mode)}` : ''}</Tag> },
               { title: t('platform.plan'), dataIndex: 'plan', responsive: ['md'] },
-              { title: t('platform.users'), key: 'u', responsive: ['md'], render: (_: unknown, x) => num(x.counts?.users ?? null) },
-              { title: t('platform.customers'), key: 'c', responsive: ['md'], render: (_: unknown, x) => num(x.counts?.customers ?? null) },
+              { title: t('platform.users'), key: 'u', responsive: ['md'], render: (_: unknown, x) => (x.counts && 'users' in x.counts ? num(x.counts.users) : '—') },
+              { title: t('platform.customers'), key: 'c', responsive: ['md'], render: (_: unknown, x) => (x.counts && 'customers' in x.counts ? num(x.counts.customers) : '—') },
               { title: t('common.created_at'), dataIndex: 'created_at', responsive: ['lg'], render: (v: string) => dateTime(v) },
               {
                 title: '', key: 'a',

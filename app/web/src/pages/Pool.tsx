@@ -7,7 +7,7 @@ import { PageHeader, Pager, useCursorList, errorText } from '../ui';
 import { CustomerFilters, CustomerTable, useCustomerQuery } from './CustomerList';
 
 export default function PoolPage() {
-  const { t, dateTime } = useI18n();
+  const { t } = useI18n();
   const { can } = useAuth();
   const { message } = App.useApp();
   const query = useCustomerQuery();
@@ -31,7 +31,6 @@ export default function PoolPage() {
         loading={list.loading}
         emptyText={t('pool.empty')}
         extraColumns={[
-          { title: t('customer.last_follow_up'), key: 'lf', responsive: ['md'], render: (_: unknown, c: Customer) => dateTime(c.last_follow_up_at) || '—' },
           {
             title: '', key: 'claim', fixed: 'right', width: 90,
             render: (_: unknown, c: Customer) => (can('customer', 'update') || can('customer', 'read') ? <Button size="small" type="primary" onClick={() => claim(c)}>{t('pool.claim')}</Button> : null),

@@ -7,7 +7,7 @@ import { api, type Money } from '../api';
 import { useI18n, type Key } from '../i18n';
 import { useAuth } from '../auth';
 import { useFeatures } from '../features';
-import { PageHeader, Pager, useCursorList, applyFormErrors, ErrorBanner, errorText, listAll, useUsers, nameOf } from '../ui';
+import { PageHeader, Pager, useCursorList, applyFormErrors, ErrorBanner, errorText, listAll, useUsers, nameOf, useReasonPrompt } from '../ui';
 import { CustomerPicker } from './CustomerPicker';
 
 type FieldKind = 'text' | 'textarea' | 'customer' | 'money' | 'date' | 'number' | 'select' | 'lines';
@@ -157,11 +157,12 @@ function CreateModal({ spec, open, onClose, onSaved }: { spec: Spec; open: boole
 function ResourcePage({ spec }: { spec: Spec }) {
   const { t, opt, money, date, dateTime } = useI18n();
   const { can } = useAuth();
-  const { message, modal } = App.useApp();
+  const { message } = App.useApp();
   const users = useUsers();
   const [filters, setFilters] = useState<Record<string, string | undefined>>({});
   const list = useCursorList<any>(spec.path, filters, 20);
   const [open, setOpen] = useState(false);
+  const [promptReason, reasonModal] = useReasonPrompt();
   const ctx: ActionCtx = {
     reload: list.reload,
     post: async (path, body, ok) => {
@@ -173,21 +174,9 @@ function ResourcePage({ spec }: { spec: Spec }) {
         message.error(errorText(e));
       }
     },
-    ask: (title, field, path, extra = {}, required = false) => {
-      let val = '';
-      modal.confirm({
-        title,
-        content: <Input.TextArea autoFocus aria-label={title} onChange={(e) => (val = e.target.value)} />,
-        okText: t('common.confirm'),
-        cancelText: t('common.cancel'),
-        onOk: async () => {
-          if (required && !val.trim()) {
-            message.warning(t('common.reason_required'));
-            throw new Error('required');
-          }
-          await ctx.post(path, { ...extra, [field]: val.trim() });
-        },
-      });
+    ask: async (title, field, path, extra = {}, required = false) => {
+      const val = await promptReason(title, required);
+      if (val !== null) await ctx.post(path, { ...extra, [field]: val });
     },
   };
   const render = (c: ColumnSpec) => (v: any) => {
@@ -240,6 +229,7 @@ function ResourcePage({ spec }: { spec: Spec }) {
         ]}
       />
       <Pager list={list} />
+      {reasonModal}
       <CreateModal spec={spec} open={open} onClose={() => setOpen(false)} onSaved={() => { message.success(t('common.created')); list.reload(); }} />
     </>
   );
