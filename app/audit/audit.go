@@ -52,6 +52,13 @@ func RecordChanges(ctx context.Context, tx *gorm.DB, action, entity, entityID st
 	if len(changes) == 0 && action == "update" {
 		return nil
 	}
+	e := NewEntry(ctx, action, entity, entityID, changes)
+	return tx.Create(&e).Error
+}
+
+// NewEntry builds the entry RecordChanges would write, for callers that write many at once
+// (RecordMany).
+func NewEntry(ctx context.Context, action, entity, entityID string, changes map[string][2]any) Entry {
 	actor := tenantctx.ActorFrom(ctx)
 	e := Entry{
 		ID: uuid.Must(uuid.NewV7()), At: time.Now().UTC(), Via: actor.Via,
@@ -65,7 +72,15 @@ func RecordChanges(ctx context.Context, tx *gorm.DB, action, entity, entityID st
 	if e.Via == "" {
 		e.Via = "system"
 	}
-	return tx.Create(&e).Error
+	return e
+}
+
+// RecordMany writes entries built with NewEntry in tx, in multi-row inserts.
+func RecordMany(tx *gorm.DB, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(entries, 50).Error
 }
 
 // Diff compares two records through their JSON forms and returns field → [before, after].

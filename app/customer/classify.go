@@ -14,9 +14,9 @@ import (
 	"gorm.io/datatypes"
 	"gorm.io/gorm"
 
+	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/outbox"
-	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/tenants"
 )
 
@@ -268,13 +268,26 @@ func (ch *classChange) publish(ctx context.Context, tx *gorm.DB, c *Customer) er
 	if ch == nil {
 		return nil
 	}
+	return outbox.Publish(ctx, tx, "customer.classified", "customer", c.ID, ch.payload(c))
+}
+
+// payload is customer.classified's payload for c.
+func (ch *classChange) payload(c *Customer) map[string]any {
 	payload := map[string]any{
 		"customer_id": c.ID, "tier": c.Tier, "intent_class": c.IntentClass, "value_class": c.ValueClass,
 		"classification": c.Classification.Data(), "changed": ch.changed, "previous": ch.previous}
 	for k, v := range ch.extra {
 		payload[k] = v
 	}
-	return outbox.Publish(ctx, tx, "customer.classified", "customer", c.ID, payload)
+	return payload
+}
+
+// classFields are what a classification changes, in the customer's API form (its audit
+// entry is their difference, as a diff of the whole customer would be).
+type classFields struct {
+	Tier           string         `json:"tier"`
+	IntentClass    *string        `json:"intent_class"`
+	Classification Classification `json:"classification"`
 }
 
 func equalPtr[T comparable](a, b *T) bool {
@@ -410,24 +423,42 @@ func (s *Service) ReclassifyTenant(ctx context.Context, batchSize int) (Reclassi
 				ins[i] = ClassifyInput{Customer: redacted(befores[i]), Summary: sums[c.ID]}
 			}
 			results := s.classifyMany(ctx, rules, ins)
+			// Only the classes change: each customer gets a narrow update (version checked),
+			// and the batch's audit entries and events are written in multi-row inserts.
+			now := s.now()
+			var entries []audit.Entry
+			var events []outbox.Event
 			for i, c := range todo {
+				old := c.Version
 				written, ch := s.applyClassification(c, results[i], false)
 				if !written {
 					continue
 				}
-				_, err = s.persistChange(ctx, tx, c, befores[i], s.now(), "classify", "", nil)
-				if problem.Is(err, problem.Conflict) {
+				res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, old).UpdateColumns(map[string]any{
+					"tier": c.Tier, "intent_class": c.IntentClass, "classification": c.Classification, "version": old + 1, "updated_at": now})
+				if res.Error != nil {
+					return res.Error
+				}
+				if res.RowsAffected != 1 {
 					continue // changed meanwhile; the next run looks again
 				}
+				c.Version, c.UpdatedAt = old+1, now
+				b := befores[i]
+				changes, err := audit.Diff(classFields{b.Tier, b.IntentClass, b.Classification},
+					classFields{c.Tier, c.IntentClass, c.Classification.Data()})
 				if err != nil {
 					return err
 				}
-				if err := ch.publish(ctx, tx, c); err != nil {
-					return err
+				entries = append(entries, audit.NewEntry(ctx, "classify", "customer", c.ID.String(), changes))
+				if ch != nil {
+					events = append(events, outbox.NewEvent(ctx, "customer.classified", "customer", c.ID, ch.payload(c)))
 				}
 				out.Changed++
 			}
-			return nil
+			if err := audit.RecordMany(tx, entries); err != nil {
+				return err
+			}
+			return outbox.PublishMany(tx, events)
 		})
 		if err != nil {
 			return out, err

@@ -32,13 +32,28 @@ func (Event) TableName() string { return "outbox" }
 
 // Publish writes an event in tx. payload is stored as JSON.
 func Publish(ctx context.Context, tx *gorm.DB, typ, entity string, entityID uuid.UUID, payload map[string]any) error {
+	e := NewEvent(ctx, typ, entity, entityID, payload)
+	return tx.Create(&e).Error
+}
+
+// NewEvent builds the event Publish would write, for callers that write many at once
+// (PublishMany).
+func NewEvent(ctx context.Context, typ, entity string, entityID uuid.UUID, payload map[string]any) Event {
 	e := Event{ID: uuid.Must(uuid.NewV7()), Type: typ, Entity: entity, EntityID: entityID,
 		Payload: datatypes.NewJSONType(payload), CreatedAt: time.Now().UTC()}
 	if a := tenantctx.ActorFrom(ctx); a.UserID != uuid.Nil && !a.Platform {
 		id := a.UserID
 		e.ActorID = &id
 	}
-	return tx.Create(&e).Error
+	return e
+}
+
+// PublishMany writes events built with NewEvent in tx, in multi-row inserts.
+func PublishMany(tx *gorm.DB, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(events, 50).Error
 }
 
 // After lists a tenant's events after the given ID (uuid.Nil for the start), oldest first.
