@@ -10,6 +10,8 @@
 //     contract's or customer's owner), converted at the rate of the day received.
 //   - won / lost: opportunities closed (closed_at) in the period as won or lost; the won
 //     amount is converted at the rate of the closing day; win rate = won / (won + lost).
+//   - gross profit: for the deals won in the period, their latest accepted quote's line totals
+//     less quantity × the product's unit cost (see GrossProfit).
 //   - conversion: the opportunities created in the period, and for each main stage how many
 //     ever reached it or a later one (from the stage history; won is the last stage, lost
 //     reaches nothing); rate_to_next = reached(next stage) / reached(stage); the demo stage is
@@ -38,6 +40,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/catalog"
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/money"
@@ -117,11 +120,22 @@ type Won struct {
 	Amount money.Money `json:"amount"`
 }
 
+// GrossProfit is the margin of the deals won in the period, from their accepted quotes: each
+// line's total less its quantity × the product's unit cost, at the closing day's rate. Deals
+// counts the won opportunities that have an accepted quote (the latest one counts); lines whose
+// product has no cost are left out and counted in LinesWithoutCost.
+type GrossProfit struct {
+	Amount           money.Money `json:"amount"`
+	Deals            int         `json:"deals"`
+	LinesWithoutCost int         `json:"lines_without_cost"`
+}
+
 // Metrics are the KPIs of a group or of everyone in scope.
 type Metrics struct {
 	Revenue            money.Money `json:"revenue"`
 	Payments           int         `json:"payments"`
 	Won                Won         `json:"won"`
+	GrossProfit        GrossProfit `json:"gross_profit"`
 	Lost               int         `json:"lost"`
 	WinRate            *string     `json:"win_rate"`
 	Conversion         Conversion  `json:"conversion"`
@@ -214,7 +228,8 @@ type acc struct {
 }
 
 func newAcc(base string) *acc {
-	return &acc{m: Metrics{Revenue: money.New(decimal.Zero, base), Won: Won{Amount: money.New(decimal.Zero, base)}}, reached: map[string]int{}}
+	return &acc{m: Metrics{Revenue: money.New(decimal.Zero, base), Won: Won{Amount: money.New(decimal.Zero, base)},
+		GrossProfit: GrossProfit{Amount: money.New(decimal.Zero, base)}}, reached: map[string]int{}}
 }
 
 // each calls fn for the totals and for the group of a record with owner and department.
@@ -283,7 +298,7 @@ func (s *Service) Sales(ctx context.Context, q Query) (Report, error) {
 		if err := s.revenue(b, scoped, fromD, afterD); err != nil {
 			return err
 		}
-		if err := s.closed(b, scoped, startTS, endTS, loc); err != nil {
+		if err := s.closed(b, tx, scoped, startTS, endTS, loc); err != nil {
 			return err
 		}
 		if err := s.conversion(b, tx, scoped, startTS, endTS); err != nil {
@@ -370,7 +385,7 @@ func (s *Service) revenue(b *builder, scoped func(any) *gorm.DB, from, after dat
 	return nil
 }
 
-func (s *Service) closed(b *builder, scoped func(any) *gorm.DB, start, end time.Time, loc *time.Location) error {
+func (s *Service) closed(b *builder, tx *gorm.DB, scoped func(any) *gorm.DB, start, end time.Time, loc *time.Location) error {
 	var rows []opportunity.Opportunity
 	if err := scoped(&opportunity.Opportunity{}).Where("stage IN ? AND closed_at >= ? AND closed_at < ?",
 		[]string{opportunity.StageWon, opportunity.StageLost}, start, end).Find(&rows).Error; err != nil {
@@ -386,6 +401,55 @@ func (s *Service) closed(b *builder, scoped func(any) *gorm.DB, start, end time.
 			a.m.Won.Count++
 			if ok {
 				a.m.Won.Amount.Amount = a.m.Won.Amount.Amount.Add(v)
+			}
+		})
+	}
+	return s.grossProfit(b, tx, rows, loc)
+}
+
+func (s *Service) grossProfit(b *builder, tx *gorm.DB, closed []opportunity.Opportunity, loc *time.Location) error {
+	won := map[uuid.UUID]opportunity.Opportunity{}
+	var ids []uuid.UUID
+	for _, o := range closed {
+		if o.Stage == opportunity.StageWon {
+			won[o.ID] = o
+			ids = append(ids, o.ID)
+		}
+	}
+	latest := map[uuid.UUID]deal.Quote{}
+	for chunk := range chunks(ids, 500) {
+		var quotes []deal.Quote
+		if err := tx.Where("opportunity_id IN ? AND status = ?", chunk, deal.QuoteAccepted).Order("id").Find(&quotes).Error; err != nil {
+			return err
+		}
+		for _, q := range quotes {
+			latest[*q.OpportunityID] = q // ordered by id: the latest wins
+		}
+	}
+	for oid, q := range latest {
+		var lines []deal.QuoteLine
+		if err := tx.Where("quote_id = ?", q.ID).Find(&lines).Error; err != nil {
+			return err
+		}
+		margin, missing := decimal.Zero, 0
+		for _, l := range lines {
+			p, err := catalog.Load(tx, l.ProductID)
+			if err != nil {
+				return err
+			}
+			if !p.Cost.Valid || p.Currency != q.Currency {
+				missing++
+				continue
+			}
+			margin = margin.Add(l.LineTotal.Sub(l.Quantity.Mul(p.Cost.Decimal)))
+		}
+		o := won[oid]
+		v, ok := b.toBase(money.New(margin.Round(money.MinorUnits(q.Currency)), q.Currency), o.ClosedAt.In(loc))
+		b.each(o.OwnerID, o.DepartmentID, func(a *acc) {
+			a.m.GrossProfit.Deals++
+			a.m.GrossProfit.LinesWithoutCost += missing
+			if ok {
+				a.m.GrossProfit.Amount.Amount = a.m.GrossProfit.Amount.Amount.Add(v)
 			}
 		})
 	}

@@ -16,8 +16,10 @@ package salesreport_test
 //	follow-ups: A 2026-03-28 (within 7 days of the end), B 2026-02-10 (not within 30),
 //	  C 2026-03-15 (within 30); D's 90-day cadence is not yet due (created < 90 days before)
 //
+// o1 and o2 have accepted quotes of 100 × P (unit cost 60) at 100 and 1 × Q (no cost) at 50.
+//
 // Expected totals: revenue 4,750.00 from 3 payments (EUR missing); won 2 for 24,000.00, lost 1,
-// win rate 0.6667; conversion created 4, reached 4/4/4/3/3/2, demo 1, rate 0.5000;
+// win rate 0.6667; gross profit 10,000 − 100 × 60 = 4,000.00 from o1 (Q's line left out); conversion created 4, reached 4/4/4/3/3/2, demo 1, rate 0.5000;
 // compliance 2 of 3; renewal 1 of 2; referral 2 of 4.
 
 import (
@@ -37,7 +39,12 @@ type metrics struct {
 		Count  int                     `json:"count"`
 		Amount struct{ Amount string } `json:"amount"`
 	} `json:"won"`
-	Lost       int     `json:"lost"`
+	Lost        int `json:"lost"`
+	GrossProfit struct {
+		Amount           struct{ Amount string } `json:"amount"`
+		Deals            int                     `json:"deals"`
+		LinesWithoutCost int                     `json:"lines_without_cost"`
+	} `json:"gross_profit"`
 	WinRate    *string `json:"win_rate"`
 	Conversion struct {
 		Created int `json:"created"`
@@ -167,6 +174,24 @@ func TestSalesKPIs(t *testing.T) {
 		k1 := newContract(s1, a, "2026-03-31", nil, true)
 		k2 := newContract(s2, c, "2026-02-28", nil, true)
 		newContract(s1, b, "2026-03-15", nil, false)
+		// o1's accepted quote: 100 × P (cost 60) at 100, 1 × Q (no cost) at 50; o2's accepted
+		// quote does not count, o2 is lost.
+		var pp, pq struct{ ID uuid.UUID }
+		warehouse.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": "P", "name": "P", "price": cny("100"), "cost": "60"}, 201, &pp)
+		warehouse.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": "Q", "name": "Q", "price": cny("50")}, 201, &pq)
+		accepted := func(o *opp, c uuid.UUID) {
+			var q struct {
+				ID      uuid.UUID
+				Version int64
+			}
+			s1.MustDo(t, "POST", "/api/v1/quotes", map[string]any{"customer_id": c, "opportunity_id": o.ID, "currency": "CNY",
+				"lines": []map[string]any{{"product_id": pp.ID, "quantity": "100"}, {"product_id": pq.ID, "quantity": "1"}}}, 201, &q)
+			for _, st := range []string{"sent", "accepted"} {
+				s1.MustDo(t, "PATCH", "/api/v1/quotes/"+q.ID.String(), map[string]any{"version": q.Version, "status": st}, 200, &q)
+			}
+		}
+		accepted(o1, a)
+		accepted(o2, b)
 
 		setClock("2026-02-15T02:00:00Z")
 		move(s1, o1, "initial_contact", "needs_analysis", "demo", "proposal_quote", "negotiation", "won")
@@ -226,6 +251,9 @@ func TestSalesKPIs(t *testing.T) {
 		check("won amount", tot.Won.Amount.Amount, "24000.00")
 		check("lost", tot.Lost, 1)
 		check("win rate", s(tot.WinRate), "0.6667")
+		check("gross profit", tot.GrossProfit.Amount.Amount, "4000.00")
+		check("gross profit deals", tot.GrossProfit.Deals, 1)
+		check("lines without cost", tot.GrossProfit.LinesWithoutCost, 1)
 		check("created", tot.Conversion.Created, 4)
 		check("reached", fmtInts(reached(tot)), "4,4,4,3,3,2")
 		check("demo", tot.Conversion.DemoReached, 1)
@@ -271,6 +299,8 @@ func TestSalesKPIs(t *testing.T) {
 		g3 := byKey[s3.UserID]
 		check("s3 revenue", g3.Revenue.Amount, "750.00")
 		check("s3 won", g3.Won.Amount.Amount, "14000.00")
+		check("s3 gross profit (no quote)", g3.GrossProfit.Deals, 0)
+		check("s1 gross profit", g1.GrossProfit.Amount.Amount, "4000.00")
 		check("s3 compliance (not yet due)", g3.Compliance.Base, 0)
 
 		// By department: Sales (s1, s2) and Marketing (s3).
