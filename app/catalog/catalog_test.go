@@ -31,7 +31,7 @@ func TestProductAPI(t *testing.T) {
 				Body: map[string]any{"name": "x", "price": map[string]any{"amount": "1", "currency": "CNY"}}, Status: 422},
 			{Name: "create: success (same code as another tenant's)", Method: "POST", URL: "/api/v1/products", As: warehouse, Body: body, Status: 201,
 				Contains: []string{`"price":{"amount":"98000.00","currency":"CNY"}`, `"cost":{"amount":"61000.00","currency":"CNY"}`},
-				Check: func(t *testing.T, r *apitest.Response) { r.JSON(t, &p) }},
+				Check:    func(t *testing.T, r *apitest.Response) { r.JSON(t, &p) }},
 			{Name: "create: code taken", Method: "POST", URL: "/api/v1/products", As: warehouse, Body: body, Status: 409},
 		})
 		url := "/api/v1/products/" + p.ID.String()

@@ -35,7 +35,7 @@ func TestContractAPI(t *testing.T) {
 				Body: map[string]any{"title": "x", "customer_id": cust, "amount": cny("1"), "start_date": "2026-02-01", "end_date": "2026-01-01"}, Status: 422, Contains: []string{"end_date"}},
 			{Name: "create: success", Method: "POST", URL: "/api/v1/contracts", As: sales, Body: body, Status: 201,
 				Contains: []string{`"status":"draft"`, `"party_b":"华北贸易"`, `"amount":{"amount":"800.00","currency":"CNY"}`},
-				Check: func(t *testing.T, r *apitest.Response) { r.JSON(t, &c) }},
+				Check:    func(t *testing.T, r *apitest.Response) { r.JSON(t, &c) }},
 		})
 		if c.PartyA == "" || c.Number == "" {
 			t.Fatalf("defaults: %+v", c)
