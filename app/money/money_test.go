@@ -90,6 +90,21 @@ func TestExchangeRateAPI(t *testing.T) {
 			{Name: "list: success, own tenant only", Method: "GET", URL: "/api/v1/exchange-rates?currency=USD", As: sales, Status: 200,
 				Contains: []string{`"7.1"`, `"7.3"`}, NotContains: []string{`"6.5"`}},
 		})
+		var typo struct{ ID string }
+		finance.MustDo(t, "POST", "/api/v1/exchange-rates", map[string]any{"currency": "EUR", "rate_to_base": "78", "valid_from": "2026-01-01"}, 201, &typo)
+		var foreignRate struct{ ID string }
+		other.Owner.MustDo(t, "POST", "/api/v1/exchange-rates", map[string]any{"currency": "EUR", "rate_to_base": "7.8", "valid_from": "2026-01-01"}, 201, &foreignRate)
+		env.Run(t, []apitest.Scenario{
+			{Name: "delete: no login", Method: "DELETE", URL: "/api/v1/exchange-rates/" + typo.ID, Status: 401},
+			{Name: "delete: other tenant", Method: "DELETE", URL: "/api/v1/exchange-rates/" + foreignRate.ID, As: finance, Status: 404},
+			{Name: "delete: wrong role", Method: "DELETE", URL: "/api/v1/exchange-rates/" + typo.ID, As: sales, Status: 403},
+			{Name: "delete: not found", Method: "DELETE", URL: "/api/v1/exchange-rates/01a20921-40d0-76ce-9b79-be6f0dc47381", As: finance, Status: 404},
+			{Name: "delete: malformed id", Method: "DELETE", URL: "/api/v1/exchange-rates/seventy-eight", As: finance, Status: 404},
+			{Name: "delete: success", Method: "DELETE", URL: "/api/v1/exchange-rates/" + typo.ID, As: finance, Status: 204},
+			{Name: "gone", Method: "GET", URL: "/api/v1/exchange-rates?currency=EUR", As: finance, Status: 200, NotContains: []string{typo.ID}},
+			{Name: "the other tenant's stays", Method: "GET", URL: "/api/v1/exchange-rates?currency=EUR", As: other.Owner, Status: 200, Contains: []string{foreignRate.ID}},
+		})
+
 		// Conversion uses the rate valid on the day: 7.1 through February, 7.3 from March.
 		ctx := tenantctx.WithTenant(context.Background(), acme.ID)
 		err := env.DB.Read(ctx, func(tx *gorm.DB) error {

@@ -219,6 +219,33 @@ func (c *Converter) ToBase(m Money, day time.Time) (decimal.Decimal, error) {
 	return m.Amount.Mul(rs[i-1].RateToBase).Round(MinorUnits(c.Base)), nil
 }
 
+// Delete removes a rate recorded by mistake (audited); conversions fall back to the
+// currency's previous rate. Fails with not_found.
+func (s *Rates) Delete(ctx context.Context, id uuid.UUID) error {
+	return s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		var r ExchangeRate
+		err := tx.Take(&r, "id = ?", id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return problem.NotFoundf("entity.exchange_rate")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete(&r).Error; err != nil {
+			return err
+		}
+		base, err := BaseCurrency(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "delete", "exchange_rate", r.ID.String(), rateView(r, base), nil)
+	})
+}
+
+type rateID struct {
+	ID uuid.UUID `path:"id" json:"-"`
+}
+
 // RateAPI serves /exchange-rates. Reading needs payment:read; recording a rate needs
 // payment:update (finance, the general manager, the owner by default).
 type RateAPI struct{ S *Rates }
@@ -234,5 +261,9 @@ func (a RateAPI) Routes(r *api.Router) {
 		func(c *fiber.Ctx, in *RateInput) (*RateView, error) {
 			v, err := a.S.Create(c.UserContext(), *in)
 			return &v, err
+		})
+	api.Handle(r, api.Op{Method: "DELETE", Path: "/exchange-rates/:id", ID: "deleteExchangeRate", Summary: "Remove an exchange rate recorded by mistake", Tag: "money", Perm: api.Perm{Object: "payment", Action: "update"}},
+		func(c *fiber.Ctx, in *rateID) (*api.NoContent, error) {
+			return nil, a.S.Delete(c.UserContext(), in.ID)
 		})
 }

@@ -216,6 +216,7 @@ var catalog = map[string]msg{
 	"entity.contract":          {"合同", "合約", "contract"},
 	"entity.order":             {"订单", "訂單", "order"},
 	"entity.payment":           {"回款", "回款", "payment"},
+	"entity.exchange_rate":     {"汇率", "匯率", "exchange rate"},
 	"opportunity_closed":       {"商机已赢单或输单，不能再修改；如需修改请由经理重新打开。", "商機已贏單或輸單，不能再修改；如需修改請由經理重新開啟。", "The opportunity is closed (won or lost); a manager can reopen it."},
 	"rate_exists":              {"该币种在这一天已有汇率。", "該幣別在這一天已有匯率。", "This currency already has a rate from that date."},
 	"number_taken":             {"编号已被使用。", "編號已被使用。", "This number is already in use."},
