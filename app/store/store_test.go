@@ -49,7 +49,8 @@ func (user) TableName() string { return "users" }
 // row-level security. Keep this list short: every entry is a table the app role reads across
 // tenants.
 var platformTables = map[string]string{
-	"platform_audit": "records which tenant a platform administrator acted on",
+	"platform_audit":     "records which tenant a platform administrator acted on",
+	"plugin_activations": "the directory of which tenant enabled which plugin, read across tenants by the plugin event worker; holds no tenant data",
 }
 
 // TestPostgresRoles checks the arrangement row-level security depends on: the app connects as
