@@ -114,18 +114,19 @@ func contractView(c *Contract) ContractView {
 
 // ContractInput is the body of POST /contracts.
 type ContractInput struct {
-	Number        string      `json:"number" validate:"max=64"`
-	Title         string      `json:"title" validate:"required,max=200"`
-	CustomerID    uuid.UUID   `json:"customer_id" validate:"required"`
-	OpportunityID *uuid.UUID  `json:"opportunity_id"`
-	QuoteID       *uuid.UUID  `json:"quote_id"`
-	RenewalOfID   *uuid.UUID  `json:"renewal_of_id"`
-	PartyA        string      `json:"party_a" validate:"max=200"`
-	PartyB        string      `json:"party_b" validate:"max=200"`
-	Amount        money.Money `json:"amount"`
-	Terms         string      `json:"terms" validate:"max=20000"`
-	StartDate     *string     `json:"start_date" validate:"omitempty,datetime=2006-01-02"`
-	EndDate       *string     `json:"end_date" validate:"omitempty,datetime=2006-01-02"`
+	Number        string     `json:"number" validate:"max=64"`
+	Title         string     `json:"title" validate:"required,max=200"`
+	CustomerID    uuid.UUID  `json:"customer_id" validate:"required"`
+	OpportunityID *uuid.UUID `json:"opportunity_id"`
+	QuoteID       *uuid.UUID `json:"quote_id"`
+	RenewalOfID   *uuid.UUID `json:"renewal_of_id"`
+	PartyA        string     `json:"party_a" validate:"max=200"`
+	PartyB        string     `json:"party_b" validate:"max=200"`
+	// Amount may be left out when QuoteID is given: the quote's total.
+	Amount    money.Money `json:"amount"`
+	Terms     string      `json:"terms" validate:"max=20000"`
+	StartDate *string     `json:"start_date" validate:"omitempty,datetime=2006-01-02"`
+	EndDate   *string     `json:"end_date" validate:"omitempty,datetime=2006-01-02"`
 }
 
 func checkDates(start, end *datatypes.Date) error {
@@ -178,8 +179,12 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (Contrac
 	if strings.TrimSpace(in.Title) == "" {
 		return ContractView{}, problem.Field("title", "required", "field.required")
 	}
-	if err := money.Check("amount", in.Amount, false); err != nil {
-		return ContractView{}, err
+	// Without an amount, a contract made from a quote takes the quote's total.
+	fromQuote := in.QuoteID != nil && in.Amount.Currency == "" && in.Amount.Amount.IsZero()
+	if !fromQuote {
+		if err := money.Check("amount", in.Amount, false); err != nil {
+			return ContractView{}, err
+		}
 	}
 	start, err := opportunity.ParseDate("start_date", in.StartDate)
 	if err != nil {
@@ -208,6 +213,13 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (Contrac
 		}
 		if err := s.linkContractRefs(ctx, tx, c); err != nil {
 			return err
+		}
+		if fromQuote {
+			var q Quote
+			if err := tx.Take(&q, "id = ?", *c.QuoteID).Error; err != nil {
+				return err
+			}
+			c.Amount, c.Currency = q.Total, q.Currency
 		}
 		if c.OwnerID, c.DepartmentID, err = actorOwner(tx, tenantctx.ActorFrom(ctx).UserID); err != nil {
 			return err

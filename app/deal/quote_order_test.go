@@ -109,6 +109,14 @@ func TestQuoteAPI(t *testing.T) {
 		if n := env.CountRows(t, "quote_lines", "quote_id = ?", q.ID); n != 1 {
 			t.Errorf("%d lines after replacing them", n)
 		}
+		// A contract made from the accepted quote takes its total unless it names an amount.
+		var k contract
+		sales.MustDo(t, "POST", "/api/v1/contracts", map[string]any{"title": "依报价签约", "customer_id": cust, "quote_id": q.ID}, 201, &k)
+		if k.Amount.Amount != "145.00" || k.Amount.Currency != "CNY" {
+			t.Errorf("contract from quote: %+v", k.Amount)
+		}
+		sales.MustDo(t, "POST", "/api/v1/contracts", map[string]any{"title": "无金额", "customer_id": cust}, 422, nil)
+		sales.MustDo(t, "POST", "/api/v1/contracts", map[string]any{"title": "他人客户", "customer_id": otherCust, "quote_id": q.ID}, 422, nil)
 	})
 }
 
