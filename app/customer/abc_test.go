@@ -87,6 +87,9 @@ func TestRefreshValueClasses(t *testing.T) {
 		theirs := plCreate(t, other.Owner, map[string]any{"name": "别家价值客户"})
 
 		// Without a summaries provider there is nothing to analyse.
+		orig := svc.Summaries
+		t.Cleanup(func() { svc.Summaries = orig })
+		svc.Summaries = nil
 		if n, err := svc.RefreshValueClasses(ctx); err != nil || n != 0 {
 			t.Fatalf("without summaries: %d %v", n, err)
 		}
@@ -102,7 +105,6 @@ func TestRefreshValueClasses(t *testing.T) {
 			}
 			return out, nil
 		}
-		t.Cleanup(func() { svc.Summaries = nil })
 		// Total 1000: above 500 → 0 A; 300 → 500 A; 120 → 800 B; 80 → 920 C; 0 → C.
 		n, err := svc.RefreshValueClasses(ctx)
 		if err != nil || n != 5 {

@@ -173,6 +173,8 @@ func TestClassificationRules(t *testing.T) {
 		t.Run("transaction summaries", func(t *testing.T) {
 			buyer := plCreate(t, sales, map[string]any{"name": "大买家", "stage": "prospect"})
 			frequent := plCreate(t, sales, map[string]any{"name": "常客", "stage": "deal"})
+			orig := svc.Summaries
+			t.Cleanup(func() { svc.Summaries = orig })
 			svc.Summaries = func(_ context.Context, _ *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]customer.TxSummary, error) {
 				out := map[uuid.UUID]customer.TxSummary{}
 				for _, id := range ids {
@@ -185,7 +187,6 @@ func TestClassificationRules(t *testing.T) {
 				}
 				return out, nil
 			}
-			t.Cleanup(func() { svc.Summaries = nil })
 			if got := clClassify(t, sales, buyer.ID); got.Tier != "key" || !clHasReason(got, "annual purchase 1200000 >= key minimum 1000000") {
 				t.Errorf("big buyer (orders make a relationship without the deal stage): %+v", got)
 			}

@@ -183,6 +183,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	opportunity.API{S: s.Opportunities}.Routes(v1)
 	catalog.API{S: &catalog.Service{DB: db, Now: opt.Now}}.Routes(v1)
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
+	s.Customers.Summaries = s.Deals.Summaries // orders feed classification and ABC value classes
 	deal.API{S: s.Deals}.Routes(v1)
 	need.API{S: &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}}.Routes(v1)
 	s.Deals.RegisterJobs(s.Jobs)
