@@ -71,6 +71,12 @@ before(async () => {
     CRM_BASE_URL: base,
     CRM_LOG_LEVEL: 'warn',
   };
+  // The commercial-vehicle module, built from the example plugin and installed like an operator
+  // would (the server loads installed plugins when it starts).
+  const repo = resolve(here, '../../..');
+  const plugin = join(work, 'commercial-vehicle');
+  execFileSync(process.env.GO || 'go', ['build', '-o', plugin, './plugins/examples/commercialvehicle'], { cwd: repo, stdio: 'pipe' });
+  execFileSync(BIN, ['plugins', 'install', plugin], { env, stdio: 'pipe' });
   server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
@@ -341,6 +347,44 @@ ui('convert a lead into a customer with an opportunity; the sales report', async
   await page.goto('/reports');
   await page.getByText('赢单率').first().waitFor();
   await shot(page, 'reports');
+});
+
+ui('enable the commercial-vehicle module and use its screens', async () => {
+  const page = state.page;
+  await page.goto('/admin/plugins');
+  const sw = page.getByTestId('plugin-switch-commercial-vehicle');
+  await sw.waitFor();
+  await sw.click();
+  await page.getByRole('menuitem', { name: '商用车' }).waitFor();
+  await shot(page, 'plugins');
+  await page.goto('/cv/outlets');
+  await page.getByRole('button', { name: '添加网点' }).click();
+  let dialog = page.getByRole('dialog');
+  await dialog.getByLabel('网点名称').fill('上海浦东服务站');
+  await dialog.getByLabel('区域').fill('华东');
+  await dialog.getByLabel('地址').fill('上海市浦东新区川沙路 100 号');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: '上海浦东服务站' }).waitFor();
+  await page.goto('/cv/vehicles');
+  await page.getByRole('button', { name: '登记车辆' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('VIN').fill('LFV2A21K8H4000001');
+  await dialog.getByLabel('车型').fill('解放J6P 牵引车');
+  await dialog.getByTestId('customer-picker').click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '上海浦江精密仪器有限公司' }).click();
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: 'LFV2A21K8H4000001' }).waitFor();
+  await page.goto('/cv/repairs');
+  await page.getByRole('button', { name: '报修' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('VIN').click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').first().click();
+  await dialog.getByLabel('网点').click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '上海浦东服务站' }).click();
+  await dialog.getByLabel('故障描述').fill('发动机异响');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: '发动机异响' }).getByText('已报修').waitFor();
+  await shot(page, 'cv-repairs');
 });
 
 ui("a second company's user cannot see the first company's customer", async () => {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
-import { App, Alert, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Switch, Table, Tag, Tree, Typography, Divider, Skeleton } from 'antd';
+import { App, Alert, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Switch, Table, Tag, Tree, Typography, Skeleton } from 'antd';
 import { PlusOutlined, DeleteOutlined } from '@ant-design/icons';
 import { api, type Page } from '../api';
 import { useI18n } from '../i18n';
@@ -633,4 +633,4 @@ export default function Admin() {
   );
 }
 
-export { Divider };
+
