@@ -38,42 +38,45 @@ type FollowUpUpdate struct {
 
 // RecordFollowUp applies a follow-up to a customer the actor may see, in tx: decide gets the
 // customer as stored and answers the change (the follow-up module derives the next date from
-// the tenant's cadence there). The customer is saved with its version checked and bumped and
-// the change audited (action "follow_up"; the follow-up's own event tells consumers). Because
-// the pool's recycle clock reads last_follow_up_at, a follow-up restarts it.
+// the tenant's cadence there). The customer is saved with its version checked and bumped.
+// The change's audit entry (action "follow_up"; the follow-up's own event tells consumers) is
+// returned, not written: the caller writes it with its own entries in one insert
+// (audit.RecordMany); its ID is zero when nothing changed. Because the pool's recycle clock
+// reads last_follow_up_at, a follow-up restarts it.
 // Errors: not_found (missing, deleted, out of scope), conflict (changed concurrently), or
 // decide's error.
 //
 // It is on the path of every logged follow-up, so it reads and writes only the columns it
 // needs and audits the three fields it changes directly, rather than through full views.
 func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
-	decide func(FollowUpTarget) (FollowUpUpdate, error)) (FollowUpTarget, error) {
+	decide func(FollowUpTarget) (FollowUpUpdate, error)) (FollowUpTarget, audit.Entry, error) {
+	var none audit.Entry
 	if err := s.lockCustomer(tx, id); errors.Is(err, gorm.ErrRecordNotFound) {
-		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
+		return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
 	} else if err != nil {
-		return FollowUpTarget{}, err
+		return FollowUpTarget{}, none, err
 	}
 	var c Customer
 	err := tx.Select("tenant_id", "id", "name", "owner_id", "department_id", "stage", "tier", "intent_class", "in_pool",
 		"deleted_at", "last_follow_up_at", "next_follow_up_at", "version").Take(&c, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil) {
-		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
+		return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
 	}
 	if err != nil {
-		return FollowUpTarget{}, err
+		return FollowUpTarget{}, none, err
 	}
 	if !c.InPool { // as load: pool customers are visible to all
 		f, err := s.Authz.ScopeFilter(ctx, tx)
 		if err != nil {
-			return FollowUpTarget{}, err
+			return FollowUpTarget{}, none, err
 		}
 		if !f.Allows(deref(c.OwnerID), deref(c.DepartmentID)) {
-			return FollowUpTarget{}, problem.NotFoundf("entity.customer")
+			return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
 		}
 	}
 	u, err := decide(followUpTarget(&c))
 	if err != nil {
-		return FollowUpTarget{}, err
+		return FollowUpTarget{}, none, err
 	}
 	changes := map[string][2]any{}
 	set := map[string]any{}
@@ -97,21 +100,18 @@ func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 		c.IntentClass, set["intent_class"] = &ic, ic
 	}
 	if len(set) == 0 {
-		return followUpTarget(&c), nil
+		return followUpTarget(&c), none, nil
 	}
 	set["updated_at"], set["version"] = s.now(), c.Version+1
 	res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).UpdateColumns(set)
 	if res.Error != nil {
-		return FollowUpTarget{}, res.Error
+		return FollowUpTarget{}, none, res.Error
 	}
 	if res.RowsAffected != 1 {
-		return FollowUpTarget{}, problem.New(problem.Conflict, "version_conflict")
+		return FollowUpTarget{}, none, problem.New(problem.Conflict, "version_conflict")
 	}
 	changes["version"] = [2]any{c.Version, c.Version + 1}
-	if err := audit.RecordChanges(ctx, tx, "follow_up", "customer", c.ID.String(), changes); err != nil {
-		return FollowUpTarget{}, err
-	}
-	return followUpTarget(&c), nil
+	return followUpTarget(&c), audit.NewEntry(ctx, "follow_up", "customer", c.ID.String(), changes), nil
 }
 
 func timeOrNil(t *time.Time) any {

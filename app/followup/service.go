@@ -136,7 +136,8 @@ func (s *Service) Create(ctx context.Context, customerID uuid.UUID, in Input) (V
 		if st, err = settings(ctx, tx); err != nil {
 			return err
 		}
-		target, err = s.Customers.RecordFollowUp(ctx, tx, customerID, func(c customer.FollowUpTarget) (customer.FollowUpUpdate, error) {
+		var custEntry audit.Entry
+		target, custEntry, err = s.Customers.RecordFollowUp(ctx, tx, customerID, func(c customer.FollowUpTarget) (customer.FollowUpUpdate, error) {
 			if c.InPool {
 				return customer.FollowUpUpdate{}, problem.New(problem.Conflict, "followup_in_pool")
 			}
@@ -175,7 +176,16 @@ func (s *Service) Create(ctx context.Context, customerID uuid.UUID, in Input) (V
 			return err
 		}
 		out = view(f)
-		if err := audit.Record(ctx, tx, "create", "followup", f.ID.String(), nil, out); err != nil {
+		changes, err := audit.Diff(nil, out)
+		if err != nil {
+			return err
+		}
+		// The customer's entry and the follow-up's in one insert.
+		entries := []audit.Entry{audit.NewEntry(ctx, "create", "followup", f.ID.String(), changes)}
+		if custEntry.ID != uuid.Nil {
+			entries = append(entries, custEntry)
+		}
+		if err := audit.RecordMany(tx, entries); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, "followup.logged", "followup", f.ID, map[string]any{"follow_up": out,
