@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,6 +265,42 @@ ui('release a customer to the pool and claim it back', async () => {
   assert.equal(after.body.in_pool, false);
 });
 
+ui('edit a customer, export the list, delete and restore from the recycle bin', async () => {
+  const page = state.page;
+  const c = await apiCall(page, 'POST', '/api/v1/customers', { type: 'enterprise', name: '广州天河电子有限公司' });
+  assert.equal(c.status, 201);
+  await page.goto(`/customers/${c.body.id}/edit`);
+  await page.getByLabel('行业').fill('电子元器件');
+  await page.getByTestId('customer-save').click();
+  await page.waitForURL(new RegExp(`/customers/${c.body.id}$`));
+  await page.getByText('电子元器件').waitFor();
+
+  await page.goto('/customers?q=' + encodeURIComponent('天河'));
+  await page.locator('.ant-table-row').filter({ hasText: '广州天河电子有限公司' }).waitFor();
+  await page.getByRole('button', { name: '导出' }).hover();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
+  const file = join(work, 'export.csv');
+  await download.saveAs(file);
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /广州天河电子有限公司/);
+  assert.doesNotMatch(text, /上海浦江精密仪器有限公司/); // the export follows the list's search
+
+  await page.goto('/customers/' + c.body.id);
+  await page.getByRole('button', { name: '更多' }).click();
+  await page.getByRole('menuitem', { name: '移入回收站' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: '删除' }).click();
+  await page.waitForURL(/\/customers$/);
+  await page.goto('/recycle-bin');
+  const row = page.locator('.ant-table-row').filter({ hasText: '广州天河电子有限公司' });
+  await row.waitFor();
+  await shot(page, 'recycle-bin');
+  await row.getByRole('button', { name: '恢复' }).click();
+  await page.getByText('已恢复').waitFor();
+  const back = await apiCall(page, 'GET', '/api/v1/customers/' + c.body.id);
+  assert.equal(back.status, 200);
+  assert.ok(!back.body.deleted_at);
+});
+
 ui('import customers from a CSV file with a column mapping and a progress bar', async () => {
   const page = state.page;
   const csv = join(work, '客户.csv');
@@ -325,6 +361,9 @@ ui('move an opportunity across the pipeline board', async () => {
   const after = await apiCall(page, 'GET', '/api/v1/opportunities/' + opp.id);
   assert.equal(after.body.stage, 'needs_analysis');
   await shot(page, 'pipeline');
+  await card.getByText('浦江仪器年度采购').click();
+  await page.getByRole('dialog').getByText('信息收集 → 需求分析').waitFor();
+  await shot(page, 'opportunity-drawer');
 });
 
 ui('convert a lead into a customer with an opportunity; the sales report', async () => {

@@ -588,4 +588,9 @@ export const en: Messages = {
   "repairstatus.diagnosed": "Diagnosed",
   "repairstatus.repaired": "Repaired",
   "repairstatus.revisited": "Followed up",
+  "home.month_revenue": "Revenue this month",
+  "home.month_won": "Deals won this month",
+  "opp.probability": "Probability",
+  "opp.history": "Stage history",
+  "opp.closed_at": "Closed on",
 };

@@ -586,6 +586,11 @@ export const zhCN = {
   "repairstatus.diagnosed": "已诊断",
   "repairstatus.repaired": "已维修",
   "repairstatus.revisited": "已回访",
+  "home.month_revenue": "本月销售额",
+  "home.month_won": "本月赢单",
+  "opp.probability": "赢单概率",
+  "opp.history": "阶段历史",
+  "opp.closed_at": "结束日期",
 };
 
 export type Messages = Record<keyof typeof zhCN, string>;

@@ -588,4 +588,9 @@ export const zhTW: Messages = {
   "repairstatus.diagnosed": "已診斷",
   "repairstatus.repaired": "已維修",
   "repairstatus.revisited": "已回訪",
+  "home.month_revenue": "本月銷售額",
+  "home.month_won": "本月贏單",
+  "opp.probability": "贏單機率",
+  "opp.history": "階段歷史",
+  "opp.closed_at": "結束日期",
 };

@@ -9,7 +9,7 @@ import { useAuth } from '../auth';
 import { useFeatures } from '../features';
 import { Chart } from '../Chart';
 import { listAll, errorText, OPP_STAGES } from '../ui';
-import { moneyNumber } from '../format';
+import { moneyNumber, formatPercent } from '../format';
 import type { FollowUp, Opportunity } from '../types';
 
 interface Task {
@@ -63,6 +63,11 @@ export default function Home() {
   const [opps, setOpps] = useState<Opportunity[] | null>(null);
   const [fus, setFus] = useState<FollowUp[] | null>(null);
   const hasTasks = f.has('/api/v1/me/tasks');
+  const [month, setMonth] = useState<{ revenue: { amount: string; currency: string }; won: { count: number }; win_rate: string | null } | null>(null);
+  useEffect(() => {
+    if (f.has('/api/v1/reports/sales') && can('report', 'read'))
+      api.get<{ totals: typeof month }>('/api/v1/reports/sales', { period: dayjs().format('YYYY-MM') }).then((r) => setMonth(r.totals), () => setMonth(null));
+  }, [f, can]);
 
   useEffect(() => {
     if (!hasTasks) return;
@@ -149,6 +154,19 @@ export default function Home() {
           </Col>
           <Col xs={12} md={6}>
             <Card size="small"><Statistic title={t('home.pool_warnings')} value={warnings.length} prefix={<WarningOutlined />} valueStyle={{ color: warnings.length ? '#d46b08' : undefined }} /></Card>
+          </Col>
+        </Row>
+      )}
+      {month && (
+        <Row gutter={[16, 16]} className="stat-grid" style={{ marginBottom: 16 }}>
+          <Col xs={24} md={8}>
+            <Card size="small"><Statistic title={t('home.month_revenue')} value={money(month.revenue)} /></Card>
+          </Col>
+          <Col xs={12} md={8}>
+            <Card size="small"><Statistic title={t('home.month_won')} value={month.won?.count ?? 0} /></Card>
+          </Col>
+          <Col xs={12} md={8}>
+            <Card size="small"><Statistic title={t('reports.win_rate')} value={month.win_rate === null ? '—' : formatPercent(Number(month.win_rate), lang)} /></Card>
           </Col>
         </Row>
       )}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { App, Alert, Button, Card, Col, DatePicker, Dropdown, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Typography } from 'antd';
+import { App, Alert, Button, Card, Col, DatePicker, Descriptions, Drawer, Dropdown, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Tag, Timeline, Typography } from 'antd';
 import { PlusOutlined, SwapOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { api } from '../api';
@@ -81,6 +81,81 @@ function NewOpportunity({ open, onClose, onSaved }: { open: boolean; onClose: ()
   );
 }
 
+
+function OpportunityDrawer({ id, onClose, onSaved }: { id: string | null; onClose: () => void; onSaved: (o: Opportunity) => void }) {
+  const { t, opt, money, date, dateTime } = useI18n();
+  const { can } = useAuth();
+  const { message } = App.useApp();
+  const users = useUsers();
+  const [o, setO] = useState<any>(null);
+  const [form] = Form.useForm();
+  const [errors, setErrors] = useState<string[]>([]);
+  useEffect(() => {
+    setO(null);
+    setErrors([]);
+    if (!id) return;
+    api.get<any>(`/api/v1/opportunities/${id}`).then((x) => {
+      setO(x);
+      form.setFieldsValue({ name: x.name, amount: x.amount?.amount, currency: x.amount?.currency || 'CNY', probability: x.probability, expected_close_date: x.expected_close_date ? dayjs(x.expected_close_date) : null, description: x.description });
+    }, (e) => message.error(errorText(e)));
+  }, [id, form, message]);
+  const save = async () => {
+    if (!o) return;
+    const v = form.getFieldsValue();
+    const body: any = { version: o.version, name: v.name, probability: v.probability, description: v.description ?? '' };
+    if (v.amount !== undefined && v.amount !== null && v.amount !== '') body.amount = { amount: String(v.amount), currency: v.currency || 'CNY' };
+    body.expected_close_date = v.expected_close_date ? dayjs(v.expected_close_date).format('YYYY-MM-DD') : null;
+    try {
+      const u = await api.patch<any>(`/api/v1/opportunities/${o.id}`, body);
+      setO({ ...u, stage_history: o.stage_history });
+      onSaved(u);
+      message.success(t('common.saved'));
+    } catch (e) {
+      setErrors(applyFormErrors(form, e));
+    }
+  };
+  const editable = can('opportunity', 'update') && o && o.stage !== 'won' && o.stage !== 'lost';
+  return (
+    <Drawer open={!!id} onClose={onClose} title={o?.name} width={Math.min(480, typeof window !== 'undefined' ? window.innerWidth : 480)} extra={editable && <Button type="primary" onClick={save}>{t('common.save')}</Button>}>
+      {o && (
+        <>
+          <Descriptions column={1} size="small" style={{ marginBottom: 16 }}>
+            <Descriptions.Item label={t('opp.customer')}><Link to={`/customers/${o.customer_id}`}>{t('common.open')}</Link></Descriptions.Item>
+            <Descriptions.Item label={t('opp.stage')}><Tag>{opt('oppstage', o.stage)}</Tag></Descriptions.Item>
+            <Descriptions.Item label={t('opp.amount')}>{money(o.amount)}</Descriptions.Item>
+            <Descriptions.Item label={t('customer.owner')}>{nameOf(users, o.owner_id)}</Descriptions.Item>
+            {o.lost_reason && <Descriptions.Item label={t('opp.lost_reason')}>{o.lost_reason}</Descriptions.Item>}
+            {o.closed_at && <Descriptions.Item label={t('opp.closed_at')}>{date(o.closed_at)}</Descriptions.Item>}
+          </Descriptions>
+          <ErrorBanner messages={errors} />
+          <Form form={form} layout="vertical" disabled={!editable} onFinish={save}>
+            <Form.Item name="name" label={t('opp.name')} rules={[{ required: true, message: t('form.required') }]}><Input /></Form.Item>
+            <Row gutter={12}>
+              <Col xs={16}><Form.Item name="amount" label={t('opp.amount')}><InputNumber min={0} stringMode style={{ width: '100%' }} /></Form.Item></Col>
+              <Col xs={8}><Form.Item name="currency" label={t('settings.currency')}><Select options={['CNY', 'TWD', 'HKD', 'USD', 'EUR'].map((c) => ({ value: c, label: c }))} /></Form.Item></Col>
+              <Col xs={12}><Form.Item name="probability" label={t('opp.probability')}><InputNumber min={0} max={100} addonAfter="%" style={{ width: '100%' }} /></Form.Item></Col>
+              <Col xs={12}><Form.Item name="expected_close_date" label={t('opp.expected_close')}><DatePicker style={{ width: '100%' }} /></Form.Item></Col>
+            </Row>
+            <Form.Item name="description" label={t('common.notes')}><Input.TextArea autoSize={{ minRows: 2 }} /></Form.Item>
+          </Form>
+          <Typography.Title level={5}>{t('opp.history')}</Typography.Title>
+          <Timeline
+            items={(o.stage_history || []).map((h: any, i: number) => ({
+              key: i,
+              children: (
+                <>
+                  <div>{h.from_stage ? `${opt('oppstage', h.from_stage)} → ${opt('oppstage', h.to_stage)}` : opt('oppstage', h.to_stage)}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>{dateTime(h.at)} {nameOf(users, h.actor_id)}</Typography.Text>
+                </>
+              ),
+            }))}
+          />
+        </>
+      )}
+    </Drawer>
+  );
+}
+
 export default function Pipeline() {
   const { t, opt, money, date } = useI18n();
   const { can, me } = useAuth();
@@ -96,6 +171,7 @@ export default function Pipeline() {
   const [promptReason, reasonModal] = useReasonPrompt();
   const [params] = useSearchParams();
   const highlight = params.get('opportunity');
+  const [open, setOpen] = useState<string | null>(highlight);
 
   const load = () =>
     listAll<Opportunity>('/api/v1/opportunities', { owner_id: owner }).then(
@@ -219,7 +295,7 @@ export default function Pipeline() {
                 >
                   <Space direction="vertical" size={2} style={{ width: '100%' }}>
                     <Space style={{ justifyContent: 'space-between', width: '100%' }}>
-                      <Typography.Text strong ellipsis style={{ maxWidth: 150 }}>{o.name}</Typography.Text>
+                      <Typography.Link strong ellipsis style={{ maxWidth: 150 }} onClick={() => setOpen(o.id)}>{o.name}</Typography.Link>
                       {canMove && (
                         <Dropdown
                           trigger={['click']}
@@ -245,6 +321,7 @@ export default function Pipeline() {
       </div>
       <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>{t('opp.keyboard_hint')}</Typography.Paragraph>
       {reasonModal}
+      <OpportunityDrawer id={open} onClose={() => setOpen(null)} onSaved={(u) => setOpps((list) => (list || []).map((x) => (x.id === u.id ? u : x)))} />
       <NewOpportunity open={newOpen} onClose={() => setNewOpen(false)} onSaved={load} />
     </>
   );
