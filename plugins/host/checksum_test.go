@@ -49,3 +49,40 @@ func TestChecksumVerifiedBeforeLaunch(t *testing.T) {
 		t.Errorf("classified by %s", c.Classification.Rule)
 	}
 }
+
+// Reinstalling a plugin whose file had been tampered with gives it a fresh start on the new
+// executable without restarting the server.
+func TestReinstallRecovers(t *testing.T) {
+	storetest.RequireDialect(t, store.SQLite)
+	old := host.DiscoveryInterval
+	host.DiscoveryInterval = 100 * time.Millisecond
+	t.Cleanup(func() { host.DiscoveryInterval = old })
+	dir := t.TempDir()
+	env := apitest.NewWithOptions(t, store.SQLite, server.Options{Plugins: testOptions(dir)})
+	if _, err := host.Install(context.Background(), env.DB, dir, bins["recorder"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, recorderID), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := env.Server.Plugins
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Stop)
+	eventually(t, 10*time.Second, "tampered file refused", func() error {
+		if s := h.StatusOf(recorderID); s.State != host.StateFailed {
+			return errorf("status %+v", s)
+		}
+		return nil
+	})
+	// The platform admin installs a (different) build: new checksum, picked up by discovery.
+	if _, err := host.Install(context.Background(), env.DB, dir, bins["recorder"]); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := h.WaitRunning(ctx, recorderID); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -124,6 +125,8 @@ type Host struct {
 
 	tokens sync.Map // token -> *scope
 
+	seenFiles map[string]bool // uninstalled files in the plugin folder already reported
+
 	cacheMu sync.Mutex
 	cache   map[uuid.UUID]cachedSettings
 
@@ -149,13 +152,40 @@ func New(db *store.DB, opt Options) *Host {
 // Start launches every installed plugin (each under its own supervising goroutine) and the
 // event worker. It returns at once; plugins come up in the background.
 func (h *Host) Start(ctx context.Context) error {
+	if err := h.discover(ctx); err != nil {
+		return err
+	}
+	h.wg.Add(2)
+	go func() { defer h.wg.Done(); h.runEvents(h.ctx) }()
+	go func() {
+		defer h.wg.Done()
+		for sleep(h.ctx, DiscoveryInterval, nil) {
+			if err := h.discover(h.ctx); err != nil && h.ctx.Err() == nil {
+				h.log.Error("plugin discovery", "error", err)
+			}
+		}
+	}()
+	return nil
+}
+
+// DiscoveryInterval is how often a running server looks for plugins installed or reinstalled
+// since it started.
+var DiscoveryInterval = 30 * time.Second
+
+// discover supervises every installed plugin not supervised yet, and gives a reinstalled one
+// (a new pinned checksum) a fresh start. Files in the plugin folder that were never installed
+// are reported and left alone.
+func (h *Host) discover(ctx context.Context) error {
 	var installs []Installation
 	if err := h.db.Gorm(ctx).Order("id").Find(&installs).Error; err != nil {
 		return fmt.Errorf("plugins: %w", err)
 	}
+	known := map[string]bool{}
 	h.mu.Lock()
 	for _, in := range installs {
-		if _, ok := h.procs[in.ID]; ok {
+		known[in.File] = true
+		if p, ok := h.procs[in.ID]; ok {
+			p.reinstalled(in)
 			continue
 		}
 		p := h.newProc(in)
@@ -164,9 +194,45 @@ func (h *Host) Start(ctx context.Context) error {
 		go func() { defer h.wg.Done(); p.supervise(h.ctx) }()
 	}
 	h.mu.Unlock()
-	h.wg.Add(1)
-	go func() { defer h.wg.Done(); h.runEvents(h.ctx) }()
+	if entries, err := os.ReadDir(h.opt.Dir); err == nil {
+		for _, e := range entries {
+			if !e.IsDir() && !known[e.Name()] && !strings.HasPrefix(e.Name(), ".") && !h.warned(e.Name()) {
+				h.log.Warn("file in the plugin folder is not an installed plugin; install it with `crm plugins install`", "file", e.Name())
+			}
+		}
+	}
 	return nil
+}
+
+// warned reports whether the uninstalled file was reported already (and remembers it).
+func (h *Host) warned(file string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seenFiles == nil {
+		h.seenFiles = map[string]bool{}
+	}
+	seen := h.seenFiles[file]
+	h.seenFiles[file] = true
+	return seen
+}
+
+// reinstalled takes a new installation of the plugin (a new checksum, or the same file
+// installed again): the process is restarted on the executable, breaker and failures reset.
+func (p *proc) reinstalled(in Installation) {
+	p.mu.Lock()
+	changed := in.SHA256 != p.inst.SHA256 || in.UpdatedAt.After(p.inst.UpdatedAt)
+	if changed {
+		p.inst.SHA256, p.inst.Manifest, p.inst.UpdatedAt = in.SHA256, in.Manifest, in.UpdatedAt
+		p.failures, p.openUntil, p.cooldown = 0, time.Time{}, p.h.opt.BreakerCooldown
+	}
+	p.mu.Unlock()
+	if changed {
+		p.log.Info("plugin reinstalled; restarting it on the new executable")
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Stop ends the plugins and the event worker.
@@ -285,7 +351,7 @@ func (p *proc) supervise(ctx context.Context) {
 		wait := time.Until(p.openUntil)
 		p.mu.Unlock()
 		if wait > 0 {
-			if !sleep(ctx, wait, nil) {
+			if !sleep(ctx, wait, p.kick) { // a reinstall wakes it
 				return
 			}
 			continue
@@ -337,7 +403,10 @@ func (p *proc) supervise(ctx context.Context) {
 var errPermanent = errors.New("plugin cannot be launched")
 
 func (p *proc) start(ctx context.Context) error {
-	want, err := hex.DecodeString(p.inst.SHA256)
+	p.mu.Lock()
+	sum := p.inst.SHA256
+	p.mu.Unlock()
+	want, err := hex.DecodeString(sum)
 	if err != nil || len(want) != sha256.Size {
 		return fmt.Errorf("%w: bad pinned checksum", errPermanent)
 	}

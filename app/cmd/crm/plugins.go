@@ -27,7 +27,7 @@ func pluginsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.OutOrStdout(), "installed %s (sha256 %s) in %s; restart the server to load it\n", in.ID, in.SHA256, cfg.PluginDir)
+			fmt.Fprintf(c.OutOrStdout(), "installed %s (sha256 %s) in %s; running servers start it within 30 seconds\n", in.ID, in.SHA256, cfg.PluginDir)
 			return nil
 		}})
 	cmd.AddCommand(&cobra.Command{Use: "list", Short: "List installed plugins", RunE: func(c *cobra.Command, _ []string) error {
