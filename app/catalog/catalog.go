@@ -180,19 +180,11 @@ type Filter struct {
 
 // List returns a page of products, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	var out api.Page[View]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	if err := checkText(map[string]string{"q": f.Q, "category": f.Category}); err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&Product{}).Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
+	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+		if err := checkText(map[string]string{"q": f.Q, "category": f.Category}); err != nil {
+			return nil, err
 		}
+		q := tx.Model(&Product{})
 		if f.Category != "" {
 			q = q.Where("category = ?", f.Category)
 		}
@@ -203,18 +195,8 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 			like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t) + "%"
 			q = q.Where(`(name LIKE ? ESCAPE '\' OR code LIKE ? ESCAPE '\')`, like, like)
 		}
-		var rows []Product
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]View, len(rows))
-		for i := range rows {
-			views[i] = view(&rows[i])
-		}
-		out = api.IDPage(views, f.PageSize(), func(v View) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q, nil
+	}, func(p *Product) uuid.UUID { return p.ID }, func(_ *gorm.DB, p *Product) (View, error) { return view(p), nil })
 }
 
 // Update is a PATCH of a product.

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/uuid"
@@ -55,5 +56,51 @@ func TestProductAPI(t *testing.T) {
 			{Name: "patch: success", Method: "PATCH", URL: url, As: warehouse, Body: map[string]any{"version": 1, "active": false, "cost": nil}, Status: 200,
 				Contains: []string{`"active":false`, `"cost":null`, `"version":2`}},
 		})
+	})
+}
+
+// The catalogue pages by ID cursor with its filters applied on every page.
+func TestProductListPages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		warehouse := acme.AddUser(t, "warehouse")
+		var want []uuid.UUID
+		for i := 0; i < 3; i++ {
+			var p struct{ ID uuid.UUID }
+			warehouse.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": fmt.Sprintf("ON-%d", i), "name": "在售", "price": map[string]any{"amount": "1", "currency": "CNY"}}, 201, &p)
+			want = append(want, p.ID)
+			warehouse.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": fmt.Sprintf("OFF-%d", i), "name": "停售", "active": false, "price": map[string]any{"amount": "1", "currency": "CNY"}}, 201, nil)
+		}
+		type page struct {
+			Items []struct {
+				ID     uuid.UUID `json:"id"`
+				Active bool      `json:"active"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		var got []uuid.UUID
+		var first, second page
+		warehouse.MustDo(t, "GET", "/api/v1/products?active=true&limit=2", nil, 200, &first)
+		if len(first.Items) != 2 || first.NextCursor == nil {
+			t.Fatalf("first page: %d items, next %v; want 2 and a cursor", len(first.Items), first.NextCursor)
+		}
+		warehouse.MustDo(t, "GET", "/api/v1/products?active=true&limit=2&cursor="+*first.NextCursor, nil, 200, &second)
+		if len(second.Items) != 1 || second.NextCursor != nil {
+			t.Fatalf("second page: %d items, next %v; want 1 and none", len(second.Items), second.NextCursor)
+		}
+		for _, p := range append(first.Items, second.Items...) {
+			if !p.Active {
+				t.Fatalf("inactive product %s listed with active=true", p.ID)
+			}
+			got = append(got, p.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("paged products %v, want %v", got, want)
+		}
+		r := warehouse.Do(t, "GET", "/api/v1/products?q=a%00b", nil)
+		if r.Status != 422 {
+			t.Fatalf("NUL in q: status %d, want 422: %s", r.Status, r.Body)
+		}
+		r.Problem(t).WantField(t, "q", "invalid")
 	})
 }
