@@ -66,7 +66,11 @@ type Contract struct {
 	Version       int64
 }
 
-func (c Contract) owner() (uuid.UUID, *uuid.UUID) { return c.OwnerID, c.DepartmentID }
+// Key is the contract's ID.
+func (c Contract) Key() uuid.UUID { return c.ID }
+
+// Owner is the contract's owner and their department.
+func (c Contract) Owner() (uuid.UUID, *uuid.UUID) { return c.OwnerID, c.DepartmentID }
 
 func (c *Contract) money() money.Money { return money.New(c.Amount, c.Currency) }
 
@@ -280,20 +284,7 @@ type ContractFilter struct {
 
 // ListContracts returns a page of contracts in the actor's scope, oldest first.
 func (s *Service) ListContracts(ctx context.Context, f ContractFilter) (api.Page[ContractView], error) {
-	var out api.Page[ContractView]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q, err := s.scoped(ctx, tx, tx.Model(&Contract{}))
-		if err != nil {
-			return err
-		}
-		q = q.Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
+	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.CustomerID != "" {
 			q = q.Where("customer_id = ?", uuid.MustParse(f.CustomerID))
 		}
@@ -307,18 +298,8 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) (api.Page
 			d, _ := time.Parse(time.DateOnly, f.EndBefore)
 			q = q.Where("end_date < ?", datatypes.Date(d))
 		}
-		var rows []Contract
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]ContractView, len(rows))
-		for i := range rows {
-			views[i] = contractView(&rows[i])
-		}
-		out = api.IDPage(views, f.PageSize(), func(v ContractView) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q
+	}, func(_ *gorm.DB, c *Contract) (ContractView, error) { return contractView(c), nil })
 }
 
 // ContractUpdate is a PATCH of a draft or rejected contract.

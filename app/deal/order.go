@@ -55,7 +55,11 @@ type Order struct {
 	Version        int64
 }
 
-func (o Order) owner() (uuid.UUID, *uuid.UUID) { return o.OwnerID, o.DepartmentID }
+// Key is the order's ID.
+func (o Order) Key() uuid.UUID { return o.ID }
+
+// Owner is the order's owner and their department.
+func (o Order) Owner() (uuid.UUID, *uuid.UUID) { return o.OwnerID, o.DepartmentID }
 
 // OrderView is an order as the API shows it.
 type OrderView struct {
@@ -186,40 +190,13 @@ type OrderFilter struct {
 
 // ListOrders returns a page of orders in the actor's scope, oldest first.
 func (s *Service) ListOrders(ctx context.Context, f OrderFilter) (api.Page[OrderView], error) {
-	var out api.Page[OrderView]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q, err := s.scoped(ctx, tx, tx.Model(&Order{}))
-		if err != nil {
-			return err
-		}
-		q = q.Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
-		for col, v := range map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID} {
-			if v != "" {
-				q = q.Where(col+" = ?", uuid.MustParse(v))
-			}
-		}
+	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.DeliveryStatus != "" {
 			q = q.Where("delivery_status = ?", f.DeliveryStatus)
 		}
-		var rows []Order
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]OrderView, len(rows))
-		for i := range rows {
-			views[i] = orderView(&rows[i])
-		}
-		out = api.IDPage(views, f.PageSize(), func(v OrderView) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q
+	}, func(_ *gorm.DB, o *Order) (OrderView, error) { return orderView(o), nil })
 }
 
 // OrderUpdate is a PATCH of an order.

@@ -357,7 +357,11 @@ type Payment struct {
 	Version      int64
 }
 
-func (p Payment) owner() (uuid.UUID, *uuid.UUID) { return p.OwnerID, p.DepartmentID }
+// Key is the payment's ID.
+func (p Payment) Key() uuid.UUID { return p.ID }
+
+// Owner is the payment's owner and their department.
+func (p Payment) Owner() (uuid.UUID, *uuid.UUID) { return p.OwnerID, p.DepartmentID }
 
 // PaymentView is a payment as the API shows it. The owner is the contract's (or customer's)
 // owner, to whom the revenue counts.
@@ -521,25 +525,8 @@ type PaymentFilter struct {
 
 // ListPayments returns a page of payments in the actor's scope, oldest first.
 func (s *Service) ListPayments(ctx context.Context, f PaymentFilter) (api.Page[PaymentView], error) {
-	var out api.Page[PaymentView]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q, err := s.scoped(ctx, tx, tx.Model(&Payment{}))
-		if err != nil {
-			return err
-		}
-		q = q.Order("id")
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
-		for col, v := range map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID} {
-			if v != "" {
-				q = q.Where(col+" = ?", uuid.MustParse(v))
-			}
-		}
+	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.ReceivedAfter != "" {
 			d, _ := time.Parse(time.DateOnly, f.ReceivedAfter)
 			q = q.Where("received_on >= ?", datatypes.Date(d))
@@ -548,20 +535,8 @@ func (s *Service) ListPayments(ctx context.Context, f PaymentFilter) (api.Page[P
 			d, _ := time.Parse(time.DateOnly, f.ReceivedBefore)
 			q = q.Where("received_on < ?", datatypes.Date(d))
 		}
-		var rows []Payment
-		if err := q.Limit(f.PageSize() + 1).Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]PaymentView, len(rows))
-		for i := range rows {
-			if views[i], err = paymentView(tx, &rows[i]); err != nil {
-				return err
-			}
-		}
-		out = api.IDPage(views, f.PageSize(), func(v PaymentView) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q
+	}, paymentView)
 }
 
 // PaymentUpdate is a PATCH of a payment; amount and date corrections re-settle the plan.

@@ -55,7 +55,11 @@ type Quote struct {
 	Version       int64
 }
 
-func (q Quote) owner() (uuid.UUID, *uuid.UUID) { return q.OwnerID, q.DepartmentID }
+// Key is the quote's ID.
+func (q Quote) Key() uuid.UUID { return q.ID }
+
+// Owner is the quote's owner and their department.
+func (q Quote) Owner() (uuid.UUID, *uuid.UUID) { return q.OwnerID, q.DepartmentID }
 
 // QuoteLine is one product line of a quote. Discount is a percentage of the line.
 type QuoteLine struct {
@@ -295,44 +299,16 @@ type QuoteFilter struct {
 
 // ListQuotes returns a page of quotes in the actor's scope, oldest first, with their lines.
 func (s *Service) ListQuotes(ctx context.Context, f QuoteFilter) (api.Page[QuoteView], error) {
-	var out api.Page[QuoteView]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q, err := s.scoped(ctx, tx, tx.Model(&Quote{}))
-		if err != nil {
-			return err
-		}
-		q = q.Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
-		for col, v := range map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID} {
-			if v != "" {
-				q = q.Where(col+" = ?", uuid.MustParse(v))
-			}
-		}
+	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID})
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}
-		var rows []Quote
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]QuoteView, len(rows))
-		for i := range rows {
-			lines, err := quoteLines(tx, rows[i].ID)
-			if err != nil {
-				return err
-			}
-			views[i] = quoteView(&rows[i], lines)
-		}
-		out = api.IDPage(views, f.PageSize(), func(v QuoteView) uuid.UUID { return v.ID })
-		return nil
+		return q
+	}, func(tx *gorm.DB, q *Quote) (QuoteView, error) {
+		lines, err := quoteLines(tx, q.ID)
+		return quoteView(q, lines), err
 	})
-	return out, err
 }
 
 // QuoteUpdate is a PATCH of a quote. Lines replace all lines; lines, currency and validity

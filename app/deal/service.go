@@ -10,7 +10,6 @@ package deal
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"strings"
 	"time"
 
@@ -67,44 +66,15 @@ func newNumber(prefix string, now time.Time, id uuid.UUID) string {
 	return prefix + now.Format("20060102") + "-" + strings.ToUpper(hex.EncodeToString(id[10:13]))
 }
 
-// owned is what scoped records share.
-type owned interface {
-	owner() (uuid.UUID, *uuid.UUID)
-}
-
 // loadScoped reads one record of type T by id inside the actor's data scope; anything else
 // (missing, another tenant's, outside the scope) is not_found for entity.
-func loadScoped[T owned](ctx context.Context, s *Service, tx *gorm.DB, id uuid.UUID, entity string) (T, error) {
-	var rec T
-	err := tx.Take(&rec, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return rec, problem.NotFoundf(entity)
-	}
+func loadScoped[T opportunity.Owned](ctx context.Context, s *Service, tx *gorm.DB, id uuid.UUID, entity string) (T, error) {
+	rec, err := opportunity.LoadScoped[T](ctx, tx, s.Authz, id, entity)
 	if err != nil {
-		return rec, err
+		var zero T
+		return zero, err
 	}
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return rec, err
-	}
-	o, d := rec.owner()
-	dept := uuid.Nil
-	if d != nil {
-		dept = *d
-	}
-	if !f.Allows(o, dept) {
-		return rec, problem.NotFoundf(entity)
-	}
-	return rec, nil
-}
-
-// scoped is q restricted to the actor's data scope on the owner_id and department_id columns.
-func (s *Service) scoped(ctx context.Context, tx *gorm.DB, q *gorm.DB) (*gorm.DB, error) {
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	return f.Apply(q, "owner_id", "department_id"), nil
+	return *rec, nil
 }
 
 // created maps a unique-index violation of an insert (two records given the same number at

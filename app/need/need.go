@@ -10,7 +10,6 @@ package need
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -67,6 +66,12 @@ type Need struct {
 
 // TableName is the needs table.
 func (Need) TableName() string { return "customer_needs" }
+
+// Key is the need's ID.
+func (n Need) Key() uuid.UUID { return n.ID }
+
+// Owner is who recorded the need and their department (data scopes apply to them).
+func (n Need) Owner() (uuid.UUID, *uuid.UUID) { return n.OwnerID, n.DepartmentID }
 
 // View is a need as the API shows it. Priority is importance × urgency (1 to 9, high = 3).
 type View struct {
@@ -204,26 +209,7 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 
 // load reads one need inside the actor's data scope; anything else is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Need, error) {
-	var n Need
-	err := tx.Take(&n, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, problem.NotFoundf("entity.need")
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	dept := uuid.Nil
-	if n.DepartmentID != nil {
-		dept = *n.DepartmentID
-	}
-	if !f.Allows(n.OwnerID, dept) {
-		return nil, problem.NotFoundf("entity.need")
-	}
-	return &n, nil
+	return opportunity.LoadScoped[Need](ctx, tx, s.Authz, id, "entity.need")
 }
 
 // Get returns one need.
@@ -253,42 +239,10 @@ type Filter struct {
 
 // List returns a page of needs in the actor's scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	var out api.Page[View]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		scope, err := s.Authz.ScopeFilter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		q := scope.Apply(tx.Model(&Need{}), "owner_id", "department_id").Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
-		for col, v := range map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID} {
-			if v != "" {
-				q = q.Where(col+" = ?", uuid.MustParse(v))
-			}
-		}
-		for col, v := range map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency} {
-			if v != "" {
-				q = q.Where(col+" = ?", v)
-			}
-		}
-		var rows []Need
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]View, len(rows))
-		for i := range rows {
-			views[i] = view(&rows[i])
-		}
-		out = api.IDPage(views, f.PageSize(), func(v View) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID})
+		return api.WhereEqual(q, map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency})
+	}, func(_ *gorm.DB, n *Need) (View, error) { return view(n), nil })
 }
 
 // Update is a PATCH of a need. Feedback is the answer given to the customer; setting it stamps

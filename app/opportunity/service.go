@@ -2,7 +2,6 @@ package opportunity
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -150,22 +149,7 @@ func (s *Service) recordStage(ctx context.Context, tx *gorm.DB, o *Opportunity, 
 
 // load reads one opportunity inside the actor's data scope; anything else is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Opportunity, error) {
-	var o Opportunity
-	err := tx.Take(&o, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, problem.NotFoundf("entity.opportunity")
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if !f.Allows(o.OwnerID, deref(o.DepartmentID)) {
-		return nil, problem.NotFoundf("entity.opportunity")
-	}
-	return &o, nil
+	return LoadScoped[Opportunity](ctx, tx, s.Authz, id, "entity.opportunity")
 }
 
 // Load is load for other sales packages: the opportunity id when the actor can see it.
@@ -199,29 +183,11 @@ type Filter struct {
 
 // List returns a page of opportunities in the actor's data scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	var out api.Page[View]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		scope, err := s.Authz.ScopeFilter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		q := scope.Apply(tx.Model(&Opportunity{}), "owner_id", "department_id").Order("id").Limit(f.PageSize() + 1)
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
+	return ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.Stage != "" {
 			q = q.Where("stage = ?", f.Stage)
 		}
-		if f.OwnerID != "" {
-			q = q.Where("owner_id = ?", uuid.MustParse(f.OwnerID))
-		}
-		if f.CustomerID != "" {
-			q = q.Where("customer_id = ?", uuid.MustParse(f.CustomerID))
-		}
+		q = api.WhereIDs(q, map[string]string{"owner_id": f.OwnerID, "customer_id": f.CustomerID})
 		if f.Open != nil {
 			if *f.Open {
 				q = q.Where("stage IN ?", OpenStages)
@@ -229,18 +195,8 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 				q = q.Where("stage IN ?", []string{StageWon, StageLost})
 			}
 		}
-		var rows []Opportunity
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]View, len(rows))
-		for i := range rows {
-			views[i] = view(&rows[i])
-		}
-		out = api.IDPage(views, f.PageSize(), func(v View) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q
+	}, func(_ *gorm.DB, o *Opportunity) (View, error) { return view(o), nil })
 }
 
 // Update is a PATCH of an opportunity.
