@@ -109,7 +109,7 @@ func TestEventsDeliveredAfterRestart(t *testing.T) {
 
 			// A new server on the same database picks up at the stored cursor.
 			env2 := apitest.NewWithOptions(t, d, server.Options{Plugins: testOptions(pluginDir(d))})
-			startPlugins(t, env2)
+			startPlugins(t, env2, recorderID)
 			var got []recorded
 			eventually(t, 15*time.Second, "events after the restart", func() error {
 				got = recordedEvents(t, env2, acme.Owner)
