@@ -388,6 +388,47 @@ ui('convert a lead into a customer with an opportunity; the sales report', async
   await shot(page, 'reports');
 });
 
+ui('quote, contract and payment screens', async () => {
+  const page = state.page;
+  const prod = await apiCall(page, 'POST', '/api/v1/products', { code: 'CNC-01', name: '数控机床', price: { amount: '50000', currency: 'CNY' } });
+  assert.equal(prod.status, 201, JSON.stringify(prod.body));
+  const pickCustomer = async (dialog) => {
+    await dialog.getByTestId('customer-picker').click();
+    await page.getByTitle('上海浦江精密仪器有限公司').click();
+  };
+  await page.goto('/sales/quotes');
+  await page.getByRole('button', { name: '新建报价' }).click();
+  let dialog = page.getByRole('dialog');
+  await pickCustomer(dialog);
+  await dialog.getByLabel('产品', { exact: true }).first().click();
+  await page.getByTitle('数控机床 · ¥50,000.00').click();
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: '¥50,000.00' }).filter({ hasText: '草稿' }).waitFor();
+
+  await page.goto('/sales/contracts');
+  await page.getByRole('button', { name: '新建合同' }).click();
+  dialog = page.getByRole('dialog');
+  await dialog.getByLabel('标题').fill('浦江仪器年度采购合同');
+  await pickCustomer(dialog);
+  await dialog.locator('input.ant-input-number-input').first().fill('8000');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  const row = page.locator('.ant-table-row').filter({ hasText: '浦江仪器年度采购合同' });
+  await row.getByRole('button', { name: '提交审批' }).click();
+  await row.getByText('审批中').waitFor();
+  await row.getByText('总经理').waitFor(); // 8,000 needs the general manager under the default tiers
+  await shot(page, 'contracts');
+
+  await page.goto('/sales/payments');
+  await page.getByRole('button', { name: '登记回款' }).click();
+  dialog = page.getByRole('dialog');
+  await pickCustomer(dialog);
+  await dialog.locator('input.ant-input-number-input').first().fill('3000');
+  await dialog.getByLabel('付款方式').first().click();
+  await page.getByTitle('银行转账').click();
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: '¥3,000.00' }).filter({ hasText: '银行转账' }).waitFor();
+});
+
 ui('enable the commercial-vehicle module and use its screens', async () => {
   const page = state.page;
   await page.goto('/admin/plugins');
