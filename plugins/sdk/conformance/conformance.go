@@ -116,6 +116,8 @@ var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 	patternRE = regexp.MustCompile(`^(/([a-z0-9_-]+|\{[a-z_]+\}))+$`)
 	methods   = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true}
+	// crmActions are the CRM's permission actions; a role editor offers only these.
+	crmActions = map[string]bool{"create": true, "read": true, "update": true, "delete": true, "assign": true, "approve": true, "export": true}
 )
 
 // CheckManifest reports what is wrong with a manifest (nil when nothing).
@@ -157,6 +159,9 @@ func CheckManifest(m sdk.Manifest) []string {
 		}
 		objects[p.Object] = map[string]bool{}
 		for _, a := range p.Actions {
+			if !crmActions[a] {
+				errs = append(errs, fmt.Sprintf("permission %s: action %q is not one of the CRM's (create read update delete assign approve export)", p.Object, a))
+			}
 			objects[p.Object][a] = true
 		}
 		for role, acts := range p.Grants {
