@@ -261,14 +261,11 @@ func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
 
 // GetContract returns one contract.
 func (s *Service) GetContract(ctx context.Context, id uuid.UUID) (ContractView, error) {
-	var out ContractView
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		c, err := loadScoped[Contract](ctx, s, tx, id, "entity.contract")
-		out = contractView(&c)
-		return err
-	})
-	return out, err
+	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.contract", showContract)
 }
+
+// showContract is contractView for reads through opportunity.GetScoped and ListScoped.
+func showContract(_ *gorm.DB, c *Contract) (ContractView, error) { return contractView(c), nil }
 
 // ContractFilter are the list parameters of GET /contracts.
 type ContractFilter struct {
@@ -299,7 +296,7 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) (api.Page
 			q = q.Where("end_date < ?", datatypes.Date(d))
 		}
 		return q
-	}, func(_ *gorm.DB, c *Contract) (ContractView, error) { return contractView(c), nil })
+	}, showContract)
 }
 
 // ContractUpdate is a PATCH of a draft or rejected contract.

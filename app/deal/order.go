@@ -171,14 +171,11 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (OrderView, er
 
 // GetOrder returns one order.
 func (s *Service) GetOrder(ctx context.Context, id uuid.UUID) (OrderView, error) {
-	var out OrderView
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		o, err := loadScoped[Order](ctx, s, tx, id, "entity.order")
-		out = orderView(&o)
-		return err
-	})
-	return out, err
+	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.order", showOrder)
 }
+
+// showOrder is orderView for reads through opportunity.GetScoped and ListScoped.
+func showOrder(_ *gorm.DB, o *Order) (OrderView, error) { return orderView(o), nil }
 
 // OrderFilter are the list parameters of GET /orders.
 type OrderFilter struct {
@@ -196,7 +193,7 @@ func (s *Service) ListOrders(ctx context.Context, f OrderFilter) (api.Page[Order
 			q = q.Where("delivery_status = ?", f.DeliveryStatus)
 		}
 		return q
-	}, func(_ *gorm.DB, o *Order) (OrderView, error) { return orderView(o), nil })
+	}, showOrder)
 }
 
 // OrderUpdate is a PATCH of an order.

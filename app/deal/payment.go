@@ -502,16 +502,7 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 
 // GetPayment returns one payment with its allocations.
 func (s *Service) GetPayment(ctx context.Context, id uuid.UUID) (PaymentView, error) {
-	var out PaymentView
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		p, err := loadScoped[Payment](ctx, s, tx, id, "entity.payment")
-		if err != nil {
-			return err
-		}
-		out, err = paymentView(tx, &p)
-		return err
-	})
-	return out, err
+	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.payment", paymentView)
 }
 
 // PaymentFilter are the list parameters of GET /payments.

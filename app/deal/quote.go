@@ -276,17 +276,13 @@ func quoteLines(tx *gorm.DB, id uuid.UUID) ([]QuoteLine, error) {
 
 // GetQuote returns one quote with its lines.
 func (s *Service) GetQuote(ctx context.Context, id uuid.UUID) (QuoteView, error) {
-	var out QuoteView
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		q, err := loadScoped[Quote](ctx, s, tx, id, "entity.quote")
-		if err != nil {
-			return err
-		}
-		lines, err := quoteLines(tx, q.ID)
-		out = quoteView(&q, lines)
-		return err
-	})
-	return out, err
+	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.quote", showQuote)
+}
+
+// showQuote is a quote with its lines, read in tx.
+func showQuote(tx *gorm.DB, q *Quote) (QuoteView, error) {
+	lines, err := quoteLines(tx, q.ID)
+	return quoteView(q, lines), err
 }
 
 // QuoteFilter are the list parameters of GET /quotes.
@@ -305,10 +301,7 @@ func (s *Service) ListQuotes(ctx context.Context, f QuoteFilter) (api.Page[Quote
 			q = q.Where("status = ?", f.Status)
 		}
 		return q
-	}, func(tx *gorm.DB, q *Quote) (QuoteView, error) {
-		lines, err := quoteLines(tx, q.ID)
-		return quoteView(q, lines), err
-	})
+	}, showQuote)
 }
 
 // QuoteUpdate is a PATCH of a quote. Lines replace all lines; lines, currency and validity

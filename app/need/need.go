@@ -214,15 +214,7 @@ func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Need, e
 
 // Get returns one need.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
-	var out View
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		n, err := s.load(ctx, tx, id)
-		if err == nil {
-			out = view(n)
-		}
-		return err
-	})
-	return out, err
+	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.need", show)
 }
 
 // Filter are the list parameters of GET /needs.
@@ -242,8 +234,11 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID})
 		return api.WhereEqual(q, map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency})
-	}, func(_ *gorm.DB, n *Need) (View, error) { return view(n), nil })
+	}, show)
 }
+
+// show is view for reads that go through opportunity.GetScoped and ListScoped.
+func show(_ *gorm.DB, n *Need) (View, error) { return view(n), nil }
 
 // Update is a PATCH of a need. Feedback is the answer given to the customer; setting it stamps
 // feedback_at.

@@ -49,6 +49,22 @@ func LoadScoped[T Owned](ctx context.Context, tx *gorm.DB, authz *policies.Autho
 	return &rec, nil
 }
 
+// GetScoped reads one record of type T by id inside the actor's data scope (LoadScoped) and
+// shows it with view, in one read.
+func GetScoped[T Owned, V any](ctx context.Context, db *store.DB, authz *policies.Authorizer, id uuid.UUID, entity string,
+	view func(tx *gorm.DB, rec *T) (V, error)) (V, error) {
+	var out V
+	err := db.Read(ctx, func(tx *gorm.DB) error {
+		rec, err := LoadScoped[T](ctx, tx, authz, id, entity)
+		if err != nil {
+			return err
+		}
+		out, err = view(tx, rec)
+		return err
+	})
+	return out, err
+}
+
 // ListScoped answers the page p asks for of the T records in the actor's data scope, narrowed
 // by where, oldest first (api.ListByID), each shown with view.
 func ListScoped[T Owned, V any](ctx context.Context, db *store.DB, authz *policies.Authorizer, p api.ListParams,

@@ -159,16 +159,10 @@ func (s *Service) Load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Opportu
 
 // Get returns one opportunity with its stage history, oldest first.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
-	var out View
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		o, err := s.load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out = view(o)
-		return tx.Where("opportunity_id = ?", o.ID).Order("id").Find(&out.StageHistory).Error
+	return GetScoped(ctx, s.DB, s.Authz, id, "entity.opportunity", func(tx *gorm.DB, o *Opportunity) (View, error) {
+		out := view(o)
+		return out, tx.Where("opportunity_id = ?", o.ID).Order("id").Find(&out.StageHistory).Error
 	})
-	return out, err
 }
 
 // Filter are the list parameters.
@@ -196,8 +190,11 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 			}
 		}
 		return q
-	}, func(_ *gorm.DB, o *Opportunity) (View, error) { return view(o), nil })
+	}, show)
 }
+
+// show is view for reads that go through ListScoped.
+func show(_ *gorm.DB, o *Opportunity) (View, error) { return view(o), nil }
 
 // Update is a PATCH of an opportunity.
 type Update struct {
