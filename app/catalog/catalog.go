@@ -281,11 +281,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return err
 		}
 		out = view(p)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		return audit.RecordChanges(ctx, tx, "update", "product", p.ID.String(), changes)
+		return audit.Record(ctx, tx, "update", "product", p.ID.String(), before, out)
 	})
 	return out, err
 }

@@ -401,11 +401,7 @@ func (s *Service) mutateContract(ctx context.Context, id uuid.UUID, version int6
 			return err
 		}
 		out = contractView(&c)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, action, "contract", c.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, action, "contract", c.ID.String(), before, out); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, event, "contract", c.ID, map[string]any{"contract": out})

@@ -260,11 +260,7 @@ func (s *Service) UpdateOrder(ctx context.Context, id uuid.UUID, u OrderUpdate) 
 			return err
 		}
 		out = orderView(&o)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, "update", "order", o.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, "update", "order", o.ID.String(), before, out); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, event, "order", o.ID, map[string]any{"order": out})

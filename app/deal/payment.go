@@ -619,11 +619,7 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 		if out, err = paymentView(tx, &p); err != nil {
 			return err
 		}
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, "update", "payment", p.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, "update", "payment", p.ID.String(), before, out); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, "payment.updated", "payment", p.ID, map[string]any{"payment": out})

@@ -383,11 +383,7 @@ func (s *Service) UpdateQuote(ctx context.Context, id uuid.UUID, u QuoteUpdate) 
 			return err
 		}
 		out = quoteView(&q, lines)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, "update", "quote", q.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, "update", "quote", q.ID.String(), before, out); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, event, "quote", q.ID, map[string]any{"quote": out})

@@ -323,11 +323,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return err
 		}
 		out = view(n)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, "update", "need", n.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, "update", "need", n.ID.String(), before, out); err != nil {
 			return err
 		}
 		return outbox.Publish(ctx, tx, event, "need", n.ID, map[string]any{"need": out})

@@ -327,11 +327,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return err
 		}
 		out = view(o)
-		changes, err := audit.Diff(before, out)
-		if err != nil {
-			return err
-		}
-		if err := audit.RecordChanges(ctx, tx, "update", "opportunity", o.ID.String(), changes); err != nil {
+		if err := audit.Record(ctx, tx, "update", "opportunity", o.ID.String(), before, out); err != nil {
 			return err
 		}
 		if to == from {
