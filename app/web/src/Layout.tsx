@@ -10,6 +10,7 @@ import { useAuth } from './auth';
 import { useFeatures } from './features';
 import { api } from './api';
 import { LANGS, type Lang } from './format';
+import { NotificationBell } from './Notifications';
 
 const { Header, Sider, Content } = Layout;
 
@@ -164,6 +165,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
           {mobile && <Typography.Text strong ellipsis style={{ maxWidth: 140 }}>{me?.tenant.name}</Typography.Text>}
           <div className="spacer" />
           {isOwner && !mobile && <Tag color="gold">{t('role.owner')}</Tag>}
+          <NotificationBell />
           <LangSwitch compact={mobile} />
           <Dropdown
             menu={{

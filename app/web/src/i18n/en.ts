@@ -312,7 +312,7 @@ export const en: Messages = {
   "sales.approver": "Approver",
   "sales.category": "Category",
   "sales.code": "Code",
-  "sales.contract_id": "Contract ID",
+  "sales.contract": "Contract",
   "sales.delivery": "Delivery",
   "sales.due_date": "Due date",
   "sales.end_date": "End date",
@@ -593,4 +593,6 @@ export const en: Messages = {
   "opp.probability": "Probability",
   "opp.history": "Stage history",
   "opp.closed_at": "Closed on",
+  "notify.title": "Notifications",
+  "notify.empty": "No notifications",
 };

@@ -310,7 +310,7 @@ export const zhCN = {
   "sales.approver": "审批人",
   "sales.category": "类别",
   "sales.code": "编码",
-  "sales.contract_id": "合同 ID",
+  "sales.contract": "合同",
   "sales.delivery": "发货状态",
   "sales.due_date": "到期日",
   "sales.end_date": "结束日期",
@@ -591,6 +591,8 @@ export const zhCN = {
   "opp.probability": "赢单概率",
   "opp.history": "阶段历史",
   "opp.closed_at": "结束日期",
+  "notify.title": "通知",
+  "notify.empty": "没有通知",
 };
 
 export type Messages = Record<keyof typeof zhCN, string>;

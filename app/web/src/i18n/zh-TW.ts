@@ -312,7 +312,7 @@ export const zhTW: Messages = {
   "sales.approver": "審批人",
   "sales.category": "類別",
   "sales.code": "編碼",
-  "sales.contract_id": "合約 ID",
+  "sales.contract": "合約",
   "sales.delivery": "出貨狀態",
   "sales.due_date": "到期日",
   "sales.end_date": "結束日期",
@@ -593,4 +593,6 @@ export const zhTW: Messages = {
   "opp.probability": "贏單機率",
   "opp.history": "階段歷史",
   "opp.closed_at": "結束日期",
+  "notify.title": "通知",
+  "notify.empty": "沒有通知",
 };

@@ -10,7 +10,7 @@ import { useFeatures } from '../features';
 import { PageHeader, Pager, useCursorList, applyFormErrors, ErrorBanner, errorText, listAll, useUsers, nameOf, useReasonPrompt } from '../ui';
 import { CustomerPicker } from './CustomerPicker';
 
-type FieldKind = 'text' | 'textarea' | 'customer' | 'money' | 'date' | 'number' | 'select' | 'lines';
+type FieldKind = 'text' | 'textarea' | 'customer' | 'money' | 'date' | 'number' | 'select' | 'lines' | 'contract';
 interface FieldSpec {
   name: string;
   label: Key;
@@ -65,6 +65,15 @@ function Products({ value, onChange }: { value?: any[]; onChange?: (v: any[]) =>
       {products.length === 0 && <Typography.Text type="secondary">{t('sales.no_products')}</Typography.Text>}
     </Space>
   );
+}
+
+function ContractPicker({ value, onChange, id }: { value?: string; onChange?: (v: string) => void; id?: string }) {
+  const { money } = useI18n();
+  const [contracts, setContracts] = useState<any[]>([]);
+  useEffect(() => {
+    listAll<any>('/api/v1/contracts').then(setContracts, () => {});
+  }, []);
+  return <Select id={id} allowClear showSearch optionFilterProp="label" value={value} onChange={onChange} options={contracts.map((c) => ({ value: c.id, label: `${c.number} · ${c.title} · ${money(c.amount)}` }))} />;
 }
 
 function MoneyInput({ value, onChange }: { value?: Money; onChange?: (v: Money) => void }) {
@@ -132,6 +141,8 @@ function CreateModal({ spec, open, onClose, onSaved }: { spec: Spec; open: boole
         return <Select allowClear options={(f.options?.values || []).map((x) => ({ value: x, label: opt(f.options!.prefix, x) }))} />;
       case 'lines':
         return <Products />;
+      case 'contract':
+        return <ContractPicker />;
       default:
         return <Input />;
     }
@@ -430,7 +441,7 @@ const specs: Record<string, Spec> = {
   orders: {
     path: '/api/v1/orders', object: 'order', title: 'nav.orders', newLabel: 'sales.new_order',
     columns: [{ key: 'number', label: 'sales.number' }, { key: 'customer_id', label: 'opp.customer', kind: 'customer' }, { key: 'amount', label: 'sales.amount', kind: 'money' }, { key: 'order_date', label: 'sales.order_date', kind: 'date', responsive: ['md'] }, { key: 'delivery_status', label: 'sales.delivery', kind: 'enum', prefix: 'delivery' }],
-    fields: [{ name: 'customer_id', label: 'opp.customer', kind: 'customer', required: true }, { name: 'amount', label: 'sales.amount', kind: 'money', required: true }, { name: 'order_date', label: 'sales.order_date', kind: 'date' }, { name: 'number', label: 'sales.number', kind: 'text' }, { name: 'notes', label: 'common.notes', kind: 'textarea' }],
+    fields: [{ name: 'customer_id', label: 'opp.customer', kind: 'customer', required: true }, { name: 'amount', label: 'sales.amount', kind: 'money', required: true }, { name: 'contract_id', label: 'sales.contract', kind: 'contract' }, { name: 'order_date', label: 'sales.order_date', kind: 'date' }, { name: 'number', label: 'sales.number', kind: 'text' }, { name: 'notes', label: 'common.notes', kind: 'textarea' }],
   },
   payments: {
     path: '/api/v1/payments', object: 'payment', title: 'nav.payments', newLabel: 'sales.new_payment',
@@ -438,7 +449,7 @@ const specs: Record<string, Spec> = {
     fields: [
       { name: 'customer_id', label: 'opp.customer', kind: 'customer', required: true }, { name: 'amount', label: 'sales.amount', kind: 'money', required: true },
       { name: 'method', label: 'sales.method', kind: 'select', required: true, options: { prefix: 'paymethod', values: ['bank_transfer', 'cash', 'cheque', 'card', 'alipay', 'wechat_pay', 'other'] } },
-      { name: 'received_on', label: 'sales.received_on', kind: 'date' }, { name: 'contract_id', label: 'sales.contract_id', kind: 'text' }, { name: 'reference', label: 'sales.reference', kind: 'text' }, { name: 'note', label: 'common.notes', kind: 'textarea' },
+      { name: 'received_on', label: 'sales.received_on', kind: 'date' }, { name: 'contract_id', label: 'sales.contract', kind: 'contract' }, { name: 'reference', label: 'sales.reference', kind: 'text' }, { name: 'note', label: 'common.notes', kind: 'textarea' },
     ],
   },
 };
