@@ -289,12 +289,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 // API serves /products: reading needs product:read, changes product:create/update.
 type API struct{ S *Service }
 
-type byID struct {
-	ID uuid.UUID `path:"id" json:"-"`
-}
-
 type patchInput struct {
-	byID
+	api.ByID
 	Update
 }
 
@@ -303,20 +299,11 @@ func perm(act string) api.Perm { return api.Perm{Object: "product", Action: act}
 // Routes registers the catalogue endpoints.
 func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/products", ID: "listProducts", Summary: "List products", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *Filter) (*api.Page[View], error) {
-			p, err := a.S.List(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.List))
 	api.Handle(r, api.Op{Method: "POST", Path: "/products", ID: "createProduct", Summary: "Add a product to the catalogue", Tag: "sales", Status: 201, Perm: perm("create")},
-		func(c *fiber.Ctx, in *Input) (*View, error) {
-			v, err := a.S.Create(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.Create))
 	api.Handle(r, api.Op{Method: "GET", Path: "/products/:id", ID: "getProduct", Summary: "Get a product", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *byID) (*View, error) {
-			v, err := a.S.Get(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.Get))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/products/:id", ID: "updateProduct", Summary: "Update a product", Tag: "sales", Perm: perm("update")},
 		func(c *fiber.Ctx, in *patchInput) (*View, error) {
 			v, err := a.S.Update(c.UserContext(), in.ID, in.Update)

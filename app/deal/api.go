@@ -2,7 +2,6 @@ package deal
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/api"
 )
@@ -11,52 +10,48 @@ import (
 // /payments.
 type API struct{ S *Service }
 
-type byID struct {
-	ID uuid.UUID `path:"id" json:"-"`
-}
-
 type quotePatch struct {
-	byID
+	api.ByID
 	QuoteUpdate
 }
 
 type contractPatch struct {
-	byID
+	api.ByID
 	ContractUpdate
 }
 
 type versionInput struct {
-	byID
+	api.ByID
 	Version int64 `json:"version" validate:"required"`
 }
 
 type reviewInput struct {
-	byID
+	api.ByID
 	ReviewInput
 }
 
 type signInput struct {
-	byID
+	api.ByID
 	SignInput
 }
 
 type planQuery struct {
-	byID
+	api.ByID
 	PlanFilter
 }
 
 type planInput struct {
-	byID
+	api.ByID
 	PlanInput
 }
 
 type orderPatch struct {
-	byID
+	api.ByID
 	OrderUpdate
 }
 
 type paymentPatch struct {
-	byID
+	api.ByID
 	PaymentUpdate
 }
 
@@ -65,20 +60,11 @@ func perm(obj, act string) api.Perm { return api.Perm{Object: obj, Action: act} 
 // Routes registers the endpoints.
 func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/quotes", ID: "listQuotes", Summary: "List quotes", Tag: "sales", Perm: perm("quote", "read")},
-		func(c *fiber.Ctx, in *QuoteFilter) (*api.Page[QuoteView], error) {
-			p, err := a.S.ListQuotes(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.ListQuotes))
 	api.Handle(r, api.Op{Method: "POST", Path: "/quotes", ID: "createQuote", Summary: "Create a draft quote with product lines", Tag: "sales", Status: 201, Perm: perm("quote", "create")},
-		func(c *fiber.Ctx, in *QuoteInput) (*QuoteView, error) {
-			v, err := a.S.CreateQuote(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.CreateQuote))
 	api.Handle(r, api.Op{Method: "GET", Path: "/quotes/:id", ID: "getQuote", Summary: "Get a quote", Tag: "sales", Perm: perm("quote", "read")},
-		func(c *fiber.Ctx, in *byID) (*QuoteView, error) {
-			v, err := a.S.GetQuote(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.GetQuote))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/quotes/:id", ID: "updateQuote", Summary: "Change a draft quote or move its status", Tag: "sales", Perm: perm("quote", "update")},
 		func(c *fiber.Ctx, in *quotePatch) (*QuoteView, error) {
 			v, err := a.S.UpdateQuote(c.UserContext(), in.ID, in.QuoteUpdate)
@@ -86,20 +72,11 @@ func (a API) Routes(r *api.Router) {
 		})
 
 	api.Handle(r, api.Op{Method: "GET", Path: "/contracts", ID: "listContracts", Summary: "List contracts (overdue=true: with overdue installments)", Tag: "sales", Perm: perm("contract", "read")},
-		func(c *fiber.Ctx, in *ContractFilter) (*api.Page[ContractView], error) {
-			p, err := a.S.ListContracts(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.ListContracts))
 	api.Handle(r, api.Op{Method: "POST", Path: "/contracts", ID: "createContract", Summary: "Create a draft contract", Tag: "sales", Status: 201, Perm: perm("contract", "create")},
-		func(c *fiber.Ctx, in *ContractInput) (*ContractView, error) {
-			v, err := a.S.CreateContract(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.CreateContract))
 	api.Handle(r, api.Op{Method: "GET", Path: "/contracts/:id", ID: "getContract", Summary: "Get a contract", Tag: "sales", Perm: perm("contract", "read")},
-		func(c *fiber.Ctx, in *byID) (*ContractView, error) {
-			v, err := a.S.GetContract(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.GetContract))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/contracts/:id", ID: "updateContract", Summary: "Change a draft or rejected contract", Tag: "sales", Perm: perm("contract", "update")},
 		func(c *fiber.Ctx, in *contractPatch) (*ContractView, error) {
 			v, err := a.S.UpdateContract(c.UserContext(), in.ID, in.ContractUpdate)
@@ -137,20 +114,11 @@ func (a API) Routes(r *api.Router) {
 		})
 
 	api.Handle(r, api.Op{Method: "GET", Path: "/orders", ID: "listOrders", Summary: "List orders", Tag: "sales", Perm: perm("order", "read")},
-		func(c *fiber.Ctx, in *OrderFilter) (*api.Page[OrderView], error) {
-			p, err := a.S.ListOrders(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.ListOrders))
 	api.Handle(r, api.Op{Method: "POST", Path: "/orders", ID: "createOrder", Summary: "Create an order", Tag: "sales", Status: 201, Perm: perm("order", "create")},
-		func(c *fiber.Ctx, in *OrderInput) (*OrderView, error) {
-			v, err := a.S.CreateOrder(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.CreateOrder))
 	api.Handle(r, api.Op{Method: "GET", Path: "/orders/:id", ID: "getOrder", Summary: "Get an order", Tag: "sales", Perm: perm("order", "read")},
-		func(c *fiber.Ctx, in *byID) (*OrderView, error) {
-			v, err := a.S.GetOrder(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.GetOrder))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/orders/:id", ID: "updateOrder", Summary: "Update an order's delivery", Tag: "sales", Perm: perm("order", "update")},
 		func(c *fiber.Ctx, in *orderPatch) (*OrderView, error) {
 			v, err := a.S.UpdateOrder(c.UserContext(), in.ID, in.OrderUpdate)
@@ -158,20 +126,11 @@ func (a API) Routes(r *api.Router) {
 		})
 
 	api.Handle(r, api.Op{Method: "GET", Path: "/payments", ID: "listPayments", Summary: "List payments received", Tag: "sales", Perm: perm("payment", "read")},
-		func(c *fiber.Ctx, in *PaymentFilter) (*api.Page[PaymentView], error) {
-			p, err := a.S.ListPayments(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.ListPayments))
 	api.Handle(r, api.Op{Method: "POST", Path: "/payments", ID: "createPayment", Summary: "Record a payment; against a contract it settles installments", Tag: "sales", Status: 201, Perm: perm("payment", "create")},
-		func(c *fiber.Ctx, in *PaymentInput) (*PaymentView, error) {
-			v, err := a.S.CreatePayment(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.CreatePayment))
 	api.Handle(r, api.Op{Method: "GET", Path: "/payments/:id", ID: "getPayment", Summary: "Get a payment with its allocations", Tag: "sales", Perm: perm("payment", "read")},
-		func(c *fiber.Ctx, in *byID) (*PaymentView, error) {
-			v, err := a.S.GetPayment(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.GetPayment))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/payments/:id", ID: "updatePayment", Summary: "Correct a payment (re-settles the plan)", Tag: "sales", Perm: perm("payment", "update")},
 		func(c *fiber.Ctx, in *paymentPatch) (*PaymentView, error) {
 			v, err := a.S.UpdatePayment(c.UserContext(), in.ID, in.PaymentUpdate)

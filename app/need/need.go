@@ -334,12 +334,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 // API serves /needs.
 type API struct{ S *Service }
 
-type byID struct {
-	ID uuid.UUID `path:"id" json:"-"`
-}
-
 type patchInput struct {
-	byID
+	api.ByID
 	Update
 }
 
@@ -348,20 +344,11 @@ func perm(act string) api.Perm { return api.Perm{Object: "customer", Action: act
 // Routes registers the needs endpoints.
 func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/needs", ID: "listNeeds", Summary: "List customer needs", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *Filter) (*api.Page[View], error) {
-			p, err := a.S.List(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.List))
 	api.Handle(r, api.Op{Method: "POST", Path: "/needs", ID: "createNeed", Summary: "Record a customer need", Tag: "sales", Status: 201, Perm: perm("update")},
-		func(c *fiber.Ctx, in *Input) (*View, error) {
-			v, err := a.S.Create(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.Create))
 	api.Handle(r, api.Op{Method: "GET", Path: "/needs/:id", ID: "getNeed", Summary: "Get a customer need", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *byID) (*View, error) {
-			v, err := a.S.Get(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.Get))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/needs/:id", ID: "updateNeed", Summary: "Route, rank, answer or close a customer need", Tag: "sales", Perm: perm("update")},
 		func(c *fiber.Ctx, in *patchInput) (*View, error) {
 			v, err := a.S.Update(c.UserContext(), in.ID, in.Update)

@@ -2,7 +2,6 @@ package opportunity
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/api"
 )
@@ -10,12 +9,8 @@ import (
 // API serves /opportunities.
 type API struct{ S *Service }
 
-type byID struct {
-	ID uuid.UUID `path:"id" json:"-"`
-}
-
 type patchInput struct {
-	byID
+	api.ByID
 	Update
 }
 
@@ -24,20 +19,11 @@ func perm(act string) api.Perm { return api.Perm{Object: "opportunity", Action: 
 // Routes registers the pipeline endpoints.
 func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/opportunities", ID: "listOpportunities", Summary: "List opportunities within the actor's data scope", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *Filter) (*api.Page[View], error) {
-			p, err := a.S.List(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.List))
 	api.Handle(r, api.Op{Method: "POST", Path: "/opportunities", ID: "createOpportunity", Summary: "Create an opportunity for a visible customer", Tag: "sales", Status: 201, Perm: perm("create")},
-		func(c *fiber.Ctx, in *Input) (*View, error) {
-			v, err := a.S.Create(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.Create))
 	api.Handle(r, api.Op{Method: "GET", Path: "/opportunities/:id", ID: "getOpportunity", Summary: "Get an opportunity with its stage history", Tag: "sales", Perm: perm("read")},
-		func(c *fiber.Ctx, in *byID) (*View, error) {
-			v, err := a.S.Get(c.UserContext(), in.ID)
-			return &v, err
-		})
+		api.CallByID(a.S.Get))
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/opportunities/:id", ID: "updateOpportunity", Summary: "Update an opportunity or move it to another stage", Tag: "sales", Perm: perm("update")},
 		func(c *fiber.Ctx, in *patchInput) (*View, error) {
 			v, err := a.S.Update(c.UserContext(), in.ID, in.Update)

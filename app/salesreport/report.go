@@ -33,7 +33,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/datatypes"
@@ -689,8 +688,5 @@ type API struct{ S *Service }
 // Routes registers the report endpoint.
 func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/reports/sales", ID: "salesReport", Summary: "Sales KPIs per person or department over a period", Tag: "reports", Perm: api.Perm{Object: "report", Action: "read"}},
-		func(c *fiber.Ctx, in *Query) (*Report, error) {
-			rep, err := a.S.Sales(c.UserContext(), *in)
-			return &rep, err
-		})
+		api.Call(a.S.Sales))
 }
