@@ -138,35 +138,18 @@ func (s *Rates) Create(ctx context.Context, in RateInput) (RateView, error) {
 
 // List returns a page of the tenant's rates in the order they were recorded.
 func (s *Rates) List(ctx context.Context, f RateFilter) (api.Page[RateView], error) {
-	var out api.Page[RateView]
-	after, err := f.AfterID()
-	if err != nil {
-		return out, err
-	}
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
-		base, err := BaseCurrency(ctx, tx)
-		if err != nil {
-			return err
+	var base string
+	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+		var err error
+		if base, err = BaseCurrency(ctx, tx); err != nil {
+			return nil, err
 		}
-		q := tx.Order("id")
+		q := tx.Model(&ExchangeRate{})
 		if f.Currency != "" {
 			q = q.Where("currency = ?", strings.ToUpper(f.Currency))
 		}
-		if after != uuid.Nil {
-			q = q.Where("id > ?", after)
-		}
-		var rows []ExchangeRate
-		if err := q.Limit(f.PageSize() + 1).Find(&rows).Error; err != nil {
-			return err
-		}
-		views := make([]RateView, len(rows))
-		for i, r := range rows {
-			views[i] = rateView(r, base)
-		}
-		out = api.IDPage(views, f.PageSize(), func(v RateView) uuid.UUID { return v.ID })
-		return nil
-	})
-	return out, err
+		return q, nil
+	}, func(r *ExchangeRate) uuid.UUID { return r.ID }, func(_ *gorm.DB, r *ExchangeRate) (RateView, error) { return rateView(*r, base), nil })
 }
 
 func rateView(r ExchangeRate, base string) RateView {
@@ -242,10 +225,6 @@ func (s *Rates) Delete(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-type rateID struct {
-	ID uuid.UUID `path:"id" json:"-"`
-}
-
 // RateAPI serves /exchange-rates. Reading needs payment:read; recording a rate needs
 // payment:update (finance, the general manager, the owner by default).
 type RateAPI struct{ S *Rates }
@@ -253,17 +232,11 @@ type RateAPI struct{ S *Rates }
 // Routes registers the exchange-rate endpoints.
 func (a RateAPI) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "GET", Path: "/exchange-rates", ID: "listExchangeRates", Summary: "List exchange rates to the tenant's base currency", Tag: "money", Perm: api.Perm{Object: "payment", Action: "read"}},
-		func(c *fiber.Ctx, in *RateFilter) (*api.Page[RateView], error) {
-			p, err := a.S.List(c.UserContext(), *in)
-			return &p, err
-		})
+		api.Call(a.S.List))
 	api.Handle(r, api.Op{Method: "POST", Path: "/exchange-rates", ID: "createExchangeRate", Summary: "Record an exchange rate valid from a date", Tag: "money", Status: 201, Perm: api.Perm{Object: "payment", Action: "update"}},
-		func(c *fiber.Ctx, in *RateInput) (*RateView, error) {
-			v, err := a.S.Create(c.UserContext(), *in)
-			return &v, err
-		})
+		api.Call(a.S.Create))
 	api.Handle(r, api.Op{Method: "DELETE", Path: "/exchange-rates/:id", ID: "deleteExchangeRate", Summary: "Remove an exchange rate recorded by mistake", Tag: "money", Perm: api.Perm{Object: "payment", Action: "update"}},
-		func(c *fiber.Ctx, in *rateID) (*api.NoContent, error) {
+		func(c *fiber.Ctx, in *api.ByID) (*api.NoContent, error) {
 			return nil, a.S.Delete(c.UserContext(), in.ID)
 		})
 }
