@@ -274,6 +274,12 @@ ui('edit a customer, export the list, delete and restore from the recycle bin', 
   await page.getByTestId('customer-save').click();
   await page.waitForURL(new RegExp(`/customers/${c.body.id}$`));
   await page.getByText('电子元器件').waitFor();
+  // a data-card section
+  await page.getByTestId('edit-card-business').click();
+  await page.getByRole('dialog').getByLabel('合作态度').fill('积极，愿意签年度框架协议');
+  await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-descriptions').getByText('积极，愿意签年度框架协议').waitFor();
+  await shot(page, 'customer-data-card');
 
   await page.goto('/customers?q=' + encodeURIComponent('天河'));
   await page.locator('.ant-table-row').filter({ hasText: '广州天河电子有限公司' }).waitFor();

@@ -11,6 +11,7 @@ import type { Contact, Customer, FollowUp, Opportunity, TimelineItem } from '../
 import { PageHeader, applyFormErrors, ErrorBanner, errorText, useUsers, useDepartments, nameOf, useReasonPrompt } from '../ui';
 import { stageColor } from './CustomerList';
 import { FollowUpModal } from './FollowUpModal';
+import { DataCardSection, type Section } from './DataCard';
 
 function KV({ data }: { data: Record<string, unknown> | null | undefined }) {
   const { t } = useI18n();
@@ -343,7 +344,7 @@ export default function CustomerDetail() {
             </Descriptions>
           </Card>
           {c.type !== 'individual' && (
-            <Card title={t('customer.card_characteristics')} size="small" style={{ marginBottom: 16 }}>
+            <Card title={t('customer.card_company')} size="small" style={{ marginBottom: 16 }}>
               <Descriptions size="small" column={{ xs: 1, sm: 2, lg: 3 }}>
                 <Descriptions.Item label={t('customer.credit_code')}>{c.credit_code}</Descriptions.Item>
                 <Descriptions.Item label={t('customer.legal_representative')}>{c.legal_representative}</Descriptions.Item>
@@ -357,20 +358,14 @@ export default function CustomerDetail() {
                   {c.business_scope}
                 </Descriptions.Item>
               </Descriptions>
-              <KV data={c.profile?.characteristics} />
             </Card>
           )}
           <Row gutter={16}>
-            <Col xs={24} md={12}>
-              <Card title={t('customer.card_business')} size="small" style={{ marginBottom: 16 }}>
-                <KV data={c.profile?.business} />
-              </Card>
-            </Col>
-            <Col xs={24} md={12}>
-              <Card title={t('customer.card_transactions')} size="small" style={{ marginBottom: 16 }}>
-                <KV data={c.profile?.transactions} />
-              </Card>
-            </Col>
+            {(['basic', 'characteristics', 'business', 'transactions'] as Section[]).map((sec) => (
+              <Col xs={24} lg={12} key={sec}>
+                <DataCardSection customer={c} section={sec} editable={can('customer', 'update') && !deleted} onSaved={(u) => { setC(u); loadTimeline(); }} />
+              </Col>
+            ))}
           </Row>
           {c.custom_fields && Object.keys(c.custom_fields).length > 0 && (
             <Card title={t('customer.section_custom')} size="small" style={{ marginBottom: 16 }}>
