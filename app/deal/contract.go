@@ -2,6 +2,7 @@ package deal
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -481,7 +482,7 @@ func (s *Service) Review(ctx context.Context, id uuid.UUID, in ReviewInput, appr
 		if err != nil {
 			return err
 		}
-		if c.SubmittedBy != nil && *c.SubmittedBy == actor && !contains(roles, policies.Owner) {
+		if c.SubmittedBy != nil && *c.SubmittedBy == actor && !slices.Contains(roles, policies.Owner) {
 			return problem.New(problem.Forbidden, "approve_own")
 		}
 		role, tiers, base, err := approver(ctx, tx, c, *c.SubmittedAt)

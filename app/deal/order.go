@@ -2,6 +2,7 @@ package deal
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -242,7 +243,7 @@ func (s *Service) UpdateOrder(ctx context.Context, id uuid.UUID, u OrderUpdate) 
 			o.Notes = *u.Notes
 		}
 		if u.DeliveryStatus != nil && *u.DeliveryStatus != o.DeliveryStatus {
-			if !contains(deliveryMoves[o.DeliveryStatus], *u.DeliveryStatus) {
+			if !slices.Contains(deliveryMoves[o.DeliveryStatus], *u.DeliveryStatus) {
 				return problem.New(problem.Conflict, "transition", o.DeliveryStatus, *u.DeliveryStatus)
 			}
 			o.DeliveryStatus = *u.DeliveryStatus

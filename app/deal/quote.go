@@ -3,6 +3,7 @@ package deal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -371,7 +372,7 @@ func (s *Service) UpdateQuote(ctx context.Context, id uuid.UUID, u QuoteUpdate) 
 		}
 		event := "quote.updated"
 		if u.Status != nil && *u.Status != q.Status {
-			if !contains(quoteMoves[q.Status], *u.Status) {
+			if !slices.Contains(quoteMoves[q.Status], *u.Status) {
 				return problem.New(problem.Conflict, "transition", q.Status, *u.Status)
 			}
 			q.Status = *u.Status
@@ -389,13 +390,4 @@ func (s *Service) UpdateQuote(ctx context.Context, id uuid.UUID, u QuoteUpdate) 
 		return outbox.Publish(ctx, tx, event, "quote", q.ID, map[string]any{"quote": out})
 	})
 	return out, err
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -10,6 +10,7 @@ package need
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -304,11 +305,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		}
 		event := "need.updated"
 		if u.Status != nil && *u.Status != n.Status {
-			allowed := false
-			for _, m := range moves[n.Status] {
-				allowed = allowed || m == *u.Status
-			}
-			if !allowed {
+			if !slices.Contains(moves[n.Status], *u.Status) {
 				return problem.New(problem.Conflict, "transition", n.Status, *u.Status)
 			}
 			n.Status = *u.Status
