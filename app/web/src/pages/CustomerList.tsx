@@ -17,7 +17,7 @@ export function stageColor(s: string) {
 }
 
 export function CustomerTable({ items, loading, extraColumns = [], emptyText }: { items: Customer[]; loading: boolean; extraColumns?: TableProps<Customer>['columns']; emptyText?: string }) {
-  const { t, opt, dateTime } = useI18n();
+  const { t, opt, dateTime, date } = useI18n();
   const users = useUsers();
   const [params, setParams] = useSearchParams();
   const sort = params.get('sort') || '-created_at';
@@ -46,8 +46,8 @@ export function CustomerTable({ items, loading, extraColumns = [], emptyText }: 
     { title: t('customer.industry'), dataIndex: 'industry', key: 'industry', responsive: ['xl'], ellipsis: true },
     { title: t('customer.region'), key: 'region', responsive: ['lg'], ellipsis: true, render: (_: unknown, c) => c.region || [c.address?.province, c.address?.city].filter(Boolean).join(' ') },
     { title: t('customer.owner'), dataIndex: 'owner_id', key: 'owner', width: 110, responsive: ['md'], render: (v: string | null, c) => (c.in_pool ? <Tag>{t('customer.in_pool')}</Tag> : nameOf(users, v)) },
-    { title: t('customer.last_follow_up'), dataIndex: 'last_follow_up_at', key: 'last', width: 150, responsive: ['xl'], render: (v: string | null) => dateTime(v) },
-    { title: t('common.created_at'), dataIndex: 'created_at', key: 'created_at', width: 160, sorter: true, sortOrder: order('created_at'), responsive: ['sm'], render: (v: string) => dateTime(v) },
+    { title: t('customer.last_follow_up'), dataIndex: 'last_follow_up_at', key: 'last', width: 120, responsive: ['xl'], render: (v: string | null) => <span title={dateTime(v)}>{date(v)}</span> },
+    { title: t('common.created_at'), dataIndex: 'created_at', key: 'created_at', width: 130, sorter: true, sortOrder: order('created_at'), responsive: ['sm'], render: (v: string) => <span title={dateTime(v)}>{date(v)}</span> },
     ...(extraColumns || []),
   ];
   return (
