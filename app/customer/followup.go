@@ -173,3 +173,42 @@ func PoolWarningsFor(tx *gorm.DB, owner uuid.UUID, from time.Time, limit int) ([
 	}
 	return out, nil
 }
+
+// PlanFollowUp brings a customer's next planned follow-up forward to due (never later: an
+// earlier plan stays), in tx, for a task another part of the system raises on the tenant's
+// behalf — a plugin's recall, say. The caller has decided the customer concerns it, so the
+// actor's data scope does not apply; the change is audited ("plan_follow_up", with why). The
+// answer is the customer as stored after the change. Errors: not_found (missing or deleted),
+// conflict (changed concurrently).
+func (s *Service) PlanFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID, due time.Time, why string) (FollowUpTarget, error) {
+	if err := s.lockCustomer(tx, id); errors.Is(err, gorm.ErrRecordNotFound) {
+		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
+	} else if err != nil {
+		return FollowUpTarget{}, err
+	}
+	var c Customer
+	err := tx.Select("tenant_id", "id", "name", "owner_id", "department_id", "stage", "tier", "intent_class", "in_pool",
+		"deleted_at", "last_follow_up_at", "next_follow_up_at", "version").Take(&c, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil) {
+		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
+	}
+	if err != nil {
+		return FollowUpTarget{}, err
+	}
+	due = due.UTC()
+	if c.NextFollowUpAt != nil && !due.Before(*c.NextFollowUpAt) {
+		return followUpTarget(&c), nil
+	}
+	res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).
+		UpdateColumns(map[string]any{"next_follow_up_at": due, "updated_at": s.now(), "version": c.Version + 1})
+	if res.Error != nil {
+		return FollowUpTarget{}, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return FollowUpTarget{}, problem.New(problem.Conflict, "version_conflict")
+	}
+	changes := map[string][2]any{"next_follow_up_at": {timeOrNil(c.NextFollowUpAt), due}, "version": {c.Version, c.Version + 1},
+		"reason": {nil, why}}
+	c.NextFollowUpAt, c.Version = &due, c.Version+1
+	return followUpTarget(&c), audit.RecordMany(tx, []audit.Entry{audit.NewEntry(ctx, "plan_follow_up", "customer", c.ID.String(), changes)})
+}

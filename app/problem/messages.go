@@ -206,6 +206,8 @@ var catalog = map[string]msg{
 	"notify.followup_due.body":    {"客户“%s”计划于 %s 跟进，现在到期了。", "客戶「%s」計畫於 %s 跟進，現在到期了。", "The follow-up of customer \"%s\" planned for %s is due now."},
 	"notify.followup_early.title": {"即将跟进：%[1]s", "即將跟進：%[1]s", "Follow-up coming up: %[1]s"},
 	"notify.followup_early.body":  {"客户“%s”计划于 %s 跟进，请做好准备。", "客戶「%s」計畫於 %s 跟進，請做好準備。", "The follow-up of customer \"%s\" is planned for %s."},
+	"notify.followup_task.title":  {"跟进任务：%[1]s", "跟進任務：%[1]s", "Follow-up task: %[1]s"},
+	"notify.followup_task.body":   {"请跟进客户“%s”：%s。%s", "請跟進客戶「%s」：%s。%s", "Follow up customer \"%s\": %s. %s"},
 	"notify.lead_assigned.title":  {"新线索：%s", "新線索：%s", "New lead: %s"},
 	"notify.lead_assigned.body":   {"线索“%s”已分配给您。", "線索「%s」已分配給您。", "The lead \"%s\" was assigned to you."},
 

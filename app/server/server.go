@@ -142,19 +142,22 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	}
 	s.Jobs = jobs.New(db, log)
 	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
-	popt := opt.Plugins
-	if popt.Dir == "" {
-		popt.Dir = cfg.PluginDir
-	}
-	popt.Log, popt.Registry = log, s.Registry
-	s.Plugins = host.New(db, popt)
-	s.Customers.Classifiers = s.Plugins.Classifiers
 	mailer, err := notify.NewMailer(cfg.SMTPURL, cfg.MailFrom(), log)
 	if err != nil {
 		return nil, err
 	}
 	s.Notify = &notify.Service{DB: db, Mail: mailer, Log: log, BaseURL: cfg.BaseURL, Now: opt.Now}
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
+	popt := opt.Plugins
+	if popt.Dir == "" {
+		popt.Dir = cfg.PluginDir
+	}
+	popt.Log, popt.Registry = log, s.Registry
+	if popt.FollowUps == nil {
+		popt.FollowUps = s.FollowUps.ScheduleTask // plugins' follow-up tasks land on the owners' task lists
+	}
+	s.Plugins = host.New(db, popt)
+	s.Customers.Classifiers = s.Plugins.Classifiers
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
 

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,13 +144,38 @@ func TestCommercialVehicleModule(t *testing.T) {
 			}
 			seen := map[string]bool{}
 			for _, c := range recall.Customers {
-				seen[c.CustomerID] = c.TaskID != "" && c.Stored != ""
+				seen[c.CustomerID] = c.TaskID != "" && c.Stored == "followup"
 			}
 			if !seen[c1.ID.String()] || !seen[c2.ID.String()] {
 				t.Errorf("recall customers: %+v", recall.Customers)
 			}
-			if n := env.CountRows(t, "plugin_records", "tenant_id = ? AND plugin_id = ? AND type = 'followup_task'", acme.ID, vehicleID); n != 2 {
-				t.Errorf("follow-up tasks recorded: %d", n)
+			// The tasks are the CRM's own: on the owner's task list, announced in the app.
+			type task struct {
+				CustomerID string `json:"customer_id"`
+			}
+			var tasks struct {
+				DueToday []task `json:"due_today"`
+				Overdue  []task `json:"overdue"`
+			}
+			sales.MustDo(t, "GET", "/api/v1/me/tasks", nil, 200, &tasks)
+			onList := map[string]bool{}
+			for _, tk := range append(tasks.DueToday, tasks.Overdue...) {
+				onList[tk.CustomerID] = true
+			}
+			if !onList[c1.ID.String()] || !onList[c2.ID.String()] {
+				t.Errorf("the owner's task list after the recall: %+v", tasks)
+			}
+			var notes struct {
+				Items []struct {
+					Title string `json:"title"`
+				}
+			}
+			sales.MustDo(t, "GET", "/api/v1/notifications", nil, 200, &notes)
+			if n := strings.Count(fmt.Sprint(notes.Items), "重卡物流") + strings.Count(fmt.Sprint(notes.Items), "城配快运"); n != 2 {
+				t.Errorf("the owner's notifications after the recall: %+v", notes.Items)
+			}
+			if n := env.CountRows(t, "plugin_records", "tenant_id = ? AND plugin_id = ? AND type = 'followup_task'", acme.ID, vehicleID); n != 0 {
+				t.Errorf("follow-up tasks kept in the plugin's store: %d", n)
 			}
 			// The other tenant's recall of the same batch finds nothing of ours.
 			var theirRecall struct{ Vehicles []any }
