@@ -1,6 +1,6 @@
 // The signed-in user: /me, permissions, sign-out.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, setCsrf, setUnauthenticatedHandler, ApiError } from './api';
+import { api, setCsrf, setUnauthenticatedHandler } from './api';
 
 export interface User {
   id: string;
@@ -52,9 +52,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       setCsrf('app', m.csrf_token);
       setMe(m);
       return m;
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 423)) setMe(null);
-      else setMe(null);
+    } catch {
+      // Not signed in (401), or the tenant is locked (423): the sign-in page says why on login.
+      setMe(null);
       return null;
     } finally {
       setLoading(false);

@@ -1,6 +1,6 @@
 // What the server offers: the API paths of its OpenAPI document (modules land over time) and
 // the tenant's enabled plugins.
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from './api';
 import { useAuth } from './auth';
 
@@ -65,7 +65,8 @@ export function FeaturesProvider({ children }: { children: ReactNode }) {
 
   const pluginEnabled = useCallback((id: string) => plugins.some((p) => p.id === id && p.enabled), [plugins]);
 
-  return <Ctx.Provider value={{ paths: new Set(ops.keys()), has, plugins, pluginEnabled, reloadPlugins, loaded }}>{children}</Ctx.Provider>;
+  const value = useMemo(() => ({ paths: new Set(ops.keys()), has, plugins, pluginEnabled, reloadPlugins, loaded }), [ops, has, plugins, pluginEnabled, reloadPlugins, loaded]);
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
 export function useFeatures(): Features {
