@@ -626,4 +626,6 @@ export const en: Messages = {
   "card.credit_standing": "Credit standing",
   "card.terms": "Terms",
   "card.credit_issues": "Credit issues",
+  "suspendshort.read_only": "read-only",
+  "suspendshort.locked": "locked",
 };

@@ -624,6 +624,8 @@ export const zhCN = {
   "card.credit_standing": "信用状况",
   "card.terms": "交易条件",
   "card.credit_issues": "信用问题",
+  "suspendshort.read_only": "只读",
+  "suspendshort.locked": "锁定",
 };
 
 export type Messages = Record<keyof typeof zhCN, string>;

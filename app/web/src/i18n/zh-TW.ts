@@ -626,4 +626,6 @@ export const zhTW: Messages = {
   "card.credit_standing": "信用狀況",
   "card.terms": "交易條件",
   "card.credit_issues": "信用問題",
+  "suspendshort.read_only": "唯讀",
+  "suspendshort.locked": "鎖定",
 };

@@ -142,7 +142,7 @@ function Tenants() {
             columns={[
               { title: t('auth.company_name'), dataIndex: 'name', render: (v: string, x) => <a onClick={() => setDetail(x)}>{v}</a> },
               { title: t('auth.slug'), dataIndex: 'slug', responsive: ['sm'] },
-              { title: t('sales.status'), dataIndex: 'status', render: (s: string, x) => <Tag color={statusColor(s)}>{opt('tstatus', s)}{x.suspend_mode ? ` · ${opt('suspendmode', x.suspend_mode)}` : ''}</Tag> },
+              { title: t('sales.status'), dataIndex: 'status', render: (s: string, x) => <Tag color={statusColor(s)}>{opt('tstatus', s)}{x.suspend_mode ? ` · ${opt('suspendshort', x.suspend_mode)}` : ''}</Tag> },
               { title: t('platform.plan'), dataIndex: 'plan', responsive: ['md'] },
               { title: t('platform.users'), key: 'u', responsive: ['md'], render: (_: unknown, x) => (x.counts && 'users' in x.counts ? num(x.counts.users) : '—') },
               { title: t('platform.customers'), key: 'c', responsive: ['md'], render: (_: unknown, x) => (x.counts && 'customers' in x.counts ? num(x.counts.customers) : '—') },
