@@ -504,17 +504,40 @@ ui('switching the language changes the interface', async () => {
   await page.getByRole('heading', { name: '客户列表' }).waitFor();
 });
 
-ui('owner screens: settings, roles, departments', async () => {
+ui('owner screens: settings, departments, users, roles', async () => {
   const page = state.page;
   await page.goto('/admin/settings');
   await page.getByText('审批阈值').waitFor();
+  const cadence = page.getByLabel('重点客户', { exact: true });
+  await cadence.fill('10');
+  await page.getByTestId('settings-save').click();
+  await page.getByText('已保存').first().waitFor();
+  const st = await apiCall(page, 'GET', '/api/v1/settings');
+  assert.equal(st.body.cadences.key, 10);
   await shot(page, 'settings');
+
+  await page.goto('/admin/departments');
+  await page.locator('.ant-tree').waitFor();
+  await page.getByRole('button', { name: '添加部门' }).click();
+  await page.getByLabel('部门名称').fill('华东销售部');
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-tree').getByText('华东销售部').waitFor();
+  await shot(page, 'departments');
+
+  await page.goto('/admin/users');
+  await page.getByRole('button', { name: '添加用户' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('姓名').fill('赵销售');
+  await dialog.getByLabel('邮箱').fill('zhao@huadong.cn');
+  await dialog.getByLabel('密码').fill('another long password');
+  await dialog.getByLabel('所属部门').click();
+  await page.getByTitle('华东销售部').click();
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await page.locator('.ant-table-row').filter({ hasText: '赵销售' }).filter({ hasText: '销售人员' }).waitFor();
+
   await page.goto('/admin/roles');
   await page.getByText('数据范围').waitFor();
   await shot(page, 'roles');
-  await page.goto('/admin/departments');
-  await page.locator('.ant-tree').waitFor();
-  await shot(page, 'departments');
 });
 
 ui('platform admins suspend and reactivate a tenant in their console', async () => {
