@@ -17,7 +17,9 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/outbox"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/tenants"
+	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Classification (CUS-6) and its plugin hook (PLG-2).
@@ -423,26 +425,33 @@ func (s *Service) ReclassifyTenant(ctx context.Context, batchSize int) (Reclassi
 				ins[i] = ClassifyInput{Customer: redacted(befores[i]), Summary: sums[c.ID]}
 			}
 			results := s.classifyMany(ctx, rules, ins)
-			// Only the classes change: each customer gets a narrow update (version checked),
-			// and the batch's audit entries and events are written in multi-row inserts.
+			// Only the classes change: the batch's changed customers get one set-based update
+			// (each row's version checked), and its audit entries and events are written in
+			// multi-row inserts.
 			now := s.now()
+			var changed []int
+			var chs []*classChange
+			for i, c := range todo {
+				if written, ch := s.applyClassification(c, results[i], false); written {
+					changed, chs = append(changed, i), append(chs, ch)
+				}
+			}
+			rows := make([]*Customer, len(changed))
+			for k, i := range changed {
+				rows[k] = todo[i]
+			}
+			updated, err := s.updateClasses(ctx, tx, rows, now)
+			if err != nil {
+				return err
+			}
 			var entries []audit.Entry
 			var events []outbox.Event
-			for i, c := range todo {
-				old := c.Version
-				written, ch := s.applyClassification(c, results[i], false)
-				if !written {
-					continue
-				}
-				res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, old).UpdateColumns(map[string]any{
-					"tier": c.Tier, "intent_class": c.IntentClass, "classification": c.Classification, "version": old + 1, "updated_at": now})
-				if res.Error != nil {
-					return res.Error
-				}
-				if res.RowsAffected != 1 {
+			for k, i := range changed {
+				c, ch := todo[i], chs[k]
+				if !updated[c.ID] {
 					continue // changed meanwhile; the next run looks again
 				}
-				c.Version, c.UpdatedAt = old+1, now
+				c.Version, c.UpdatedAt = c.Version+1, now
 				b := befores[i]
 				changes, err := audit.Diff(classFields{b.Tier, b.IntentClass, b.Classification},
 					classFields{c.Tier, c.IntentClass, c.Classification.Data()})
@@ -492,4 +501,44 @@ func init() {
 		jobs.Register(q, &reclassifyWorker{s: s})
 		q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
 	})
+}
+
+// classesPerUpdate bounds the rows of one set-based class update (five parameters each).
+const classesPerUpdate = 500
+
+// updateClasses writes the tier, intent class and classification of cs, each only if its
+// stored version is still c.Version (which it bumps), in one statement per chunk rather than
+// one per customer: re-classifying a tenant changes most of its customers. The answer holds
+// the IDs written.
+func (s *Service) updateClasses(ctx context.Context, tx *gorm.DB, cs []*Customer, now time.Time) (map[uuid.UUID]bool, error) {
+	tid, _ := tenantctx.TenantID(ctx)
+	out := make(map[uuid.UUID]bool, len(cs))
+	// Raw SQL has no model for the tenant-scoping callbacks: the statement names the tenant.
+	row := "(?, ?, ?, ?, ?)"
+	if s.DB.Dialect == store.Postgres {
+		row = "(?::uuid, ?::text, ?::text, ?::jsonb, ?::bigint)"
+	}
+	for start := 0; start < len(cs); start += classesPerUpdate {
+		chunk := cs[start:min(start+classesPerUpdate, len(cs))]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, len(chunk)*5+2)
+		for i, c := range chunk {
+			values[i] = row
+			args = append(args, c.ID, c.Tier, c.IntentClass, c.Classification, c.Version)
+		}
+		args = append(args, now, tid)
+		var ids []uuid.UUID
+		err := tx.Raw(`WITH v(id, tier, intent_class, classification, version) AS (VALUES `+strings.Join(values, ", ")+`)
+			UPDATE customers SET tier = v.tier, intent_class = v.intent_class, classification = v.classification,
+				version = v.version + 1, updated_at = ?
+			FROM v WHERE customers.tenant_id = ? AND customers.id = v.id AND customers.version = v.version
+			RETURNING customers.id`, args...).Scan(&ids).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
 }

@@ -270,8 +270,9 @@ func TestClassifierPlugin(t *testing.T) {
 		}
 
 		// The batch form: ReclassifyTenant calls it once per batch.
+		var batchCs []plCustomer
 		for i := 0; i < 4; i++ {
-			plCreate(t, sales, map[string]any{"name": "批量客户" + string(rune('甲'+i)), "stage": "deal"})
+			batchCs = append(batchCs, plCreate(t, sales, map[string]any{"name": "批量客户" + string(rune('甲'+i)), "stage": "deal"}))
 		}
 		plCreate(t, other.Owner, map[string]any{"name": "别家客户", "stage": "deal"})
 		bp := &clBatchPlugin{clPlugin{res: customer.ClassifyResult{Tier: "potential", Rule: "acme-rules:v3", Reasons: []string{"批量"}}}}
@@ -282,6 +283,19 @@ func TestClassifierPlugin(t *testing.T) {
 		}
 		if res.Seen != 5 || res.Changed != 5 || bp.batches.Load() != 3 || bp.singles.Load() != 0 {
 			t.Errorf("batch run %+v, %d batches, %d single calls", res, bp.batches.Load(), bp.singles.Load())
+		}
+		// Each customer is written once, with its version bumped, its audit entry and event.
+		for _, c := range batchCs {
+			got := plGet(t, sales, c.ID)
+			if got.Tier != "potential" || got.Classification.Rule != "acme-rules:v3" || got.Version != c.Version+1 {
+				t.Errorf("after the batch run: %+v (was version %d)", got, c.Version)
+			}
+			if a := plAudit(t, env, acme, c.ID); len(a) == 0 || a[len(a)-1] != "classify" {
+				t.Errorf("audit after the batch run: %v", a)
+			}
+			if evs := plEvents(t, env, acme, c.ID, "customer.classified"); len(evs) == 0 || evs[len(evs)-1].Payload.Data()["tier"] != "potential" {
+				t.Errorf("classified events after the batch run: %+v", evs)
+			}
 		}
 		// Again: nothing changes, nothing is written.
 		if res, err = svc.ReclassifyTenant(plCtx(acme), 2); err != nil || res.Changed != 0 {
