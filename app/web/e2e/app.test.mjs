@@ -307,6 +307,29 @@ ui('edit a customer, export the list, delete and restore from the recycle bin', 
   assert.ok(!back.body.deleted_at);
 });
 
+ui('page through the customer list with the cursors', async () => {
+  const page = state.page;
+  const before = await apiCall(page, 'GET', '/api/v1/customers?limit=200');
+  for (let i = before.body.items.length; i < 25; i++) {
+    const r = await apiCall(page, 'POST', '/api/v1/customers', { type: 'individual', name: `翻页测试客户${String(i).padStart(2, '0')}` });
+    assert.equal(r.status, 201);
+  }
+  await page.goto('/customers?sort=name');
+  const rows = page.locator('.ant-table-tbody tr.ant-table-row');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 20);
+  const first = await rows.first().innerText();
+  await page.getByTestId('next-page').click();
+  await page.getByText('第 2 页').waitFor();
+  await rows.first().waitFor();
+  const second = await rows.count();
+  assert.ok(second >= 5 && second <= 20, `page 2 has ${second} rows`);
+  assert.notEqual(await rows.first().innerText(), first);
+  await page.getByRole('button', { name: '上一页' }).click();
+  await page.getByText('第 1 页').waitFor();
+  assert.equal(await rows.first().innerText(), first);
+});
+
 ui('import customers from a CSV file with a column mapping and a progress bar', async () => {
   const page = state.page;
   const csv = join(work, '客户.csv');
@@ -367,8 +390,14 @@ ui('move an opportunity across the pipeline board', async () => {
   const after = await apiCall(page, 'GET', '/api/v1/opportunities/' + opp.id);
   assert.equal(after.body.stage, 'needs_analysis');
   await shot(page, 'pipeline');
+  // The keyboard moves it too: Alt+→ is the next stage.
+  await card.focus();
+  await page.keyboard.press('Alt+ArrowRight');
+  await page.locator('[data-stage="demo"]').getByTestId('opp-card-' + opp.id).waitFor();
+  assert.equal((await apiCall(page, 'GET', '/api/v1/opportunities/' + opp.id)).body.stage, 'demo');
   await card.getByText('浦江仪器年度采购').click();
   await page.getByRole('dialog').getByText('信息收集 → 需求分析').waitFor();
+  await page.getByRole('dialog').getByText('需求分析 → 方案演示').waitFor();
   await shot(page, 'opportunity-drawer');
 });
 
