@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -150,6 +151,9 @@ func (a API) serveModule(c *fiber.Ctx) error {
 	if err != nil {
 		return &problem.Error{Code: problem.Unavailable, Key: "plugin_unavailable", Cause: err}
 	}
+	if perr := moduleProblem(res); perr != nil {
+		return perr
+	}
 	for k, v := range res.Headers {
 		if answerHeaders[strings.ToLower(k)] {
 			if strings.EqualFold(k, "location") && !strings.HasPrefix(v, "/") {
@@ -163,4 +167,49 @@ func (a API) serveModule(c *fiber.Ctx) error {
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
 	return c.Status(res.Status).Send(res.Body)
+}
+
+// moduleProblemCodes are the error answers of a module the host renders itself, by status.
+var moduleProblemCodes = map[int]problem.Code{400: problem.BadRequest, 403: problem.Forbidden, 404: problem.NotFound,
+	409: problem.Conflict, 422: problem.Invalid}
+
+// moduleProblem turns a module's error answer (sdk.Problem: a stable code and field codes)
+// into the server's own problem, so that its title, detail and field messages come from the
+// catalogue in the user's language like every other answer; the module's own wording stays in
+// data.detail. Other answers, and error statuses the host does not render, pass through.
+func moduleProblem(res sdk.HTTPResponse) *problem.Error {
+	code, ok := moduleProblemCodes[res.Status]
+	if !ok {
+		return nil
+	}
+	var body struct {
+		Detail string `json:"detail"`
+		Errors []struct {
+			Field string `json:"field"`
+			Code  string `json:"code"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(res.Body, &body) // a body that is not a problem still gets the status's answer
+	data := map[string]any{}
+	if d := strings.TrimSpace(body.Detail); d != "" {
+		data["detail"] = d
+	}
+	e := &problem.Error{Code: code, Data: data}
+	switch code {
+	case problem.NotFound:
+		e = problem.NotFoundf("entity.record")
+		e.Data = data
+	case problem.Invalid:
+		e.Key = "validation_failed"
+		for _, f := range body.Errors {
+			key := "field." + f.Code
+			if !problem.HasMessage(key) {
+				key = "field.invalid"
+			}
+			e.Fields = append(e.Fields, problem.FieldError{Field: f.Field, Code: f.Code, Key: key})
+		}
+	default:
+		e.Key = "module_" + string(code)
+	}
+	return e
 }

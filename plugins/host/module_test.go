@@ -52,6 +52,17 @@ func TestCommercialVehicleModule(t *testing.T) {
 				{Name: "not found", Method: "GET", URL: cvBase + "/vehicles/LFWADRJF1KA000077", As: sales, Status: 404, Code: "not_found"},
 				{Name: "not found: undeclared route", Method: "GET", URL: cvBase + "/nothing-here", As: sales, Status: 404, Code: "not_found"},
 				{Name: "invalid: VIN", Method: "POST", URL: cvBase + "/vehicles", Body: vehicle("SHORT", c1.ID.String()), As: sales, Status: 422, Code: "validation_failed", Contains: []string{"vin"}},
+				{Name: "invalid: the module's error in the user's language", Method: "POST", URL: cvBase + "/vehicles", Body: vehicle("SHORT", c1.ID.String()), As: sales,
+					Headers: map[string]string{"Accept-Language": "zh-TW"}, Status: 422, Code: "validation_failed",
+					Check: func(t *testing.T, r *apitest.Response) {
+						p := r.Problem(t)
+						p.WantField(t, "vin", "invalid_format")
+						if !strings.Contains(string(r.Body), "請檢查標出的欄位") || !strings.Contains(string(r.Body), "格式不正確") {
+							t.Errorf("not in zh-TW: %s", r.Body)
+						}
+					}},
+				{Name: "not found: in English", Method: "GET", URL: cvBase + "/vehicles/LFWADRJF1KA000077", As: sales, Headers: map[string]string{"Accept-Language": "en"},
+					Status: 404, Code: "not_found", Contains: []string{"does not exist"}},
 				{Name: "invalid: malformed JSON", Method: "POST", URL: cvBase + "/vehicles", Body: `{"vin":`, As: sales, Status: 400, Code: "bad_request"},
 				{Name: "success", Method: "POST", URL: cvBase + "/vehicles", Body: vehicle(vin1, c1.ID.String()), As: sales, Status: 201, Contains: []string{vin1, `"version":1`}},
 				{Name: "conflict: same VIN", Method: "POST", URL: cvBase + "/vehicles", Body: vehicle(vin1, c2.ID.String()), As: sales, Status: 409, Code: "conflict"},
