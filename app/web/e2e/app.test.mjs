@@ -373,6 +373,9 @@ ui('log a follow-up and see it on the home page', async () => {
   await tasks.waitFor();
   await tasks.getByRole('link', { name: '上海浦江精密仪器有限公司' }).first().waitFor();
   await shot(page, 'home');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'home-phone');
+  await page.setViewportSize(DESKTOP);
 });
 
 ui('move an opportunity across the pipeline board', async () => {
