@@ -465,6 +465,13 @@ ui('quote, contract and payment screens', async () => {
   await page.getByTitle('银行转账').click();
   await dialog.getByRole('button', { name: '保存' }).click();
   await page.locator('.ant-table-row').filter({ hasText: '¥3,000.00' }).filter({ hasText: '银行转账' }).waitFor();
+
+  const order = await apiCall(page, 'POST', '/api/v1/orders', { customer_id: state.customerId, amount: { amount: '3000', currency: 'CNY' } });
+  assert.equal(order.status, 201, JSON.stringify(order.body));
+  await page.goto('/sales/orders');
+  const orow = page.locator('.ant-table-row').filter({ hasText: order.body.number });
+  await orow.getByRole('button', { name: '标记为已发货' }).click();
+  await orow.getByText('已发货', { exact: true }).waitFor();
 });
 
 ui('enable the commercial-vehicle module and use its screens', async () => {
