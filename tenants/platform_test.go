@@ -94,6 +94,12 @@ func TestPlatformTenantsAPI(t *testing.T) {
 		admin := env.CreateAdmin(t)
 		acme := env.Signup(t)
 		sales := acme.AddUser(t, "salesperson")
+		for _, name := range []string{"平台计数甲", "平台计数乙", "平台计数丙"} {
+			sales.MustDo(t, "POST", "/api/v1/customers", map[string]any{"type": "enterprise", "name": name}, 201, nil)
+		}
+		var gone struct{ ID uuid.UUID }
+		sales.MustDo(t, "POST", "/api/v1/customers", map[string]any{"type": "enterprise", "name": "平台计数已删"}, 201, &gone)
+		acme.Owner.MustDo(t, "DELETE", "/api/v1/customers/"+gone.ID.String(), nil, 204, nil)
 		id := acme.ID.String()
 		env.Run(t, []apitest.Scenario{
 			{Name: "no login", Method: "GET", URL: "/platform/v1/tenants/" + id, Status: 401, Code: "unauthenticated"},
@@ -115,8 +121,9 @@ func TestPlatformTenantsAPI(t *testing.T) {
 				Check: func(t *testing.T, r *apitest.Response) {
 					var s tenantSummaryJSON
 					r.JSON(t, &s)
-					if s.ID != acme.ID || s.Slug != acme.Slug || s.Status != "active" || s.Plan != "standard" || s.Counts["users"] != 2 {
-						t.Errorf("summary %+v, want acme active with 2 users", s)
+					if s.ID != acme.ID || s.Slug != acme.Slug || s.Status != "active" || s.Plan != "standard" || s.Counts["users"] != 2 ||
+						s.Counts["customers"] != 3 {
+						t.Errorf("summary %+v, want acme active with 2 users and 3 live customers", s)
 					}
 				}},
 		})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/jobs"
 )
@@ -47,4 +48,12 @@ func init() {
 		jobs.Register(q, &purgeWorker{s: s})
 		q.Every("customer.purge_recycle_bin", 6*time.Hour, func() river.JobArgs { return purgeArgs{} })
 	})
+}
+
+// CountLive counts the live customers (not in the recycle bin) of tx's tenant: the platform
+// admins' tenant list shows it.
+func CountLive(tx *gorm.DB) (int64, error) {
+	var n int64
+	err := tx.Model(&Customer{}).Where("deleted_at IS NULL").Count(&n).Error
+	return n, err
 }

@@ -160,6 +160,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.Classifiers = s.Plugins.Classifiers
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
+	s.Platform.AddCount("customers", customer.CountLive)
 
 	root := api.NewRouter(s.App, "CRM API", Version)
 	root.SetGuards(api.Guards{
