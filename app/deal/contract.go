@@ -525,6 +525,9 @@ func (s *Service) Sign(ctx context.Context, id uuid.UUID, in SignInput) (Contrac
 			on = &d
 		}
 		c.Status, c.SignedOn, c.SignedAt = ContractSigned, on, &now
+		if c.OpportunityID != nil {
+			return s.Opps.WinTx(ctx, tx, *c.OpportunityID, c.ID) // the signature wins the deal
+		}
 		return nil
 	})
 }

@@ -184,3 +184,44 @@ func TestContractApprovalTiers(t *testing.T) {
 		approve(acme.Owner, &mine, 200)
 	})
 }
+
+// TestSigningWinsTheOpportunity: a signed contract closes its opportunity as won, with the
+// stage history and event a manual win has; contracts without one change nothing.
+func TestSigningWinsTheOpportunity(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		sm := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "sales_manager")
+		sales := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales", ManagerID: &sm.UserID}, "salesperson")
+		cust := newCustomer(t, sales, "签约即赢单客户")
+		var opp struct {
+			ID           uuid.UUID `json:"id"`
+			Stage        string    `json:"stage"`
+			Probability  int       `json:"probability"`
+			Version      int64     `json:"version"`
+			StageHistory []struct {
+				From string `json:"from_stage"`
+				To   string `json:"to_stage"`
+			} `json:"stage_history"`
+		}
+		sales.MustDo(t, "POST", "/api/v1/opportunities", map[string]any{"name": "年度框架", "customer_id": cust, "amount": cny("800"), "stage": "negotiation"}, 201, &opp)
+		c := signed(t, sales, sm, cust, cny("800.00"), map[string]any{"opportunity_id": opp.ID})
+		if c.Status != "signed" {
+			t.Fatalf("contract %+v", c)
+		}
+		sales.MustDo(t, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, 200, &opp)
+		if opp.Stage != "won" || opp.Probability != 100 {
+			t.Errorf("opportunity after the signature: %+v", opp)
+		}
+		if h := opp.StageHistory; len(h) == 0 || h[len(h)-1].To != "won" {
+			t.Errorf("stage history: %+v", h)
+		}
+		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", opp.ID, "opportunity.stage_changed"); n != 1 {
+			t.Errorf("%d stage_changed events", n)
+		}
+		// A second contract on the won opportunity leaves it as it is.
+		signed(t, sales, sm, cust, cny("100.00"), map[string]any{"opportunity_id": opp.ID})
+		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", opp.ID, "opportunity.stage_changed"); n != 1 {
+			t.Errorf("%d stage_changed events after a second contract", n)
+		}
+	})
+}

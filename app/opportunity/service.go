@@ -342,6 +342,37 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 	return out, err
 }
 
+// WinTx marks opportunity id won inside tx because a contract for it was signed (the
+// contract's signature is the win): an open opportunity moves to won with probability 100,
+// with its stage history, audit entry and opportunity.stage_changed event naming the contract;
+// one already won or lost stays as it is. It acts for the signer whatever their data scope
+// over the opportunity: the contract links them.
+func (s *Service) WinTx(ctx context.Context, tx *gorm.DB, id, contractID uuid.UUID) error {
+	var o Opportunity
+	if err := tx.Take(&o, "id = ?", id).Error; err != nil {
+		return err
+	}
+	if !IsOpen(o.Stage) {
+		return nil
+	}
+	before := view(&o)
+	from, now, old := o.Stage, s.now(), o.Version
+	o.Stage, o.Probability, o.ClosedAt, o.LostReason = StageWon, 100, &now, ""
+	o.Version, o.UpdatedAt = old+1, now
+	if err := SaveVersioned(tx, &o, old); err != nil {
+		return err
+	}
+	out := view(&o)
+	if err := audit.Record(ctx, tx, "win", "opportunity", o.ID.String(), before, out); err != nil {
+		return err
+	}
+	if err := s.recordStage(ctx, tx, &o, from, now); err != nil {
+		return err
+	}
+	return outbox.Publish(ctx, tx, "opportunity.stage_changed", "opportunity", o.ID,
+		map[string]any{"opportunity": out, "from": from, "to": StageWon, "contract_id": contractID})
+}
+
 // changesMoreThanNotes reports whether a PATCH of a closed opportunity touches anything but
 // its description and, for a lost one, the reason.
 func (u Update) changesMoreThanNotes() bool {
