@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
-import { App, Alert, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Switch, Table, Tag, Tree, Typography, Skeleton } from 'antd';
+import { App, Alert, Button, Card, Checkbox, Col, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Table, Tag, Tree, Typography, Skeleton } from 'antd';
 import { PlusOutlined, DeleteOutlined } from '@ant-design/icons';
 import { api, type Page } from '../api';
 import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
 import type { Settings } from '../types';
-import { PageHeader, applyFormErrors, ErrorBanner, errorText, loadDepartments, loadUsers, useCursorList, Pager, nameOf, ROLES, DATA_SCOPES, type Department, type UserLite, useFetch, listAll } from '../ui';
+import { PageHeader, applyFormErrors, ErrorBanner, errorText, loadDepartments, loadUsers, useCursorList, Pager, nameOf, ROLES, DATA_SCOPES, type Department, type UserLite, useFetch, listAll, useDepartments } from '../ui';
+import { PoolRuleFields, NamedPools, CustomFields, ClassificationFields, sectionsBody, foldListErrors } from './SettingsSections';
 import { LANGS } from '../format';
 import { LANG_NAMES } from '../i18n';
 
@@ -391,6 +392,7 @@ function SettingsPage() {
   const [busy, setBusy] = useState(false);
   const editable = can('settings', 'update');
   const roleOpts = useRoleOptions();
+  const depts = useDepartments();
   const load = () =>
     api.get<Settings>('/api/v1/settings').then((x) => {
       setS(x);
@@ -412,13 +414,14 @@ function SettingsPage() {
     try {
       const body: any = { version: s.version };
       for (const k of ['locale', 'time_zone', 'currency', 'duplicate_policy', 'complaint_sla_days', 'approval_tiers', 'cadences', 'pool']) body[k] = v[k];
+      Object.assign(body, sectionsBody(v));
       body.approval_tiers = (v.approval_tiers || []).map((x: any) => ({ role: x.role, max_amount: x.max_amount === '' || x.max_amount === undefined || x.max_amount === null ? null : String(x.max_amount) }));
       const out = await api.patch<Settings>('/api/v1/settings', body);
       setS(out);
       form.setFieldsValue(out);
       message.success(t('common.saved'));
     } catch (e) {
-      setErrors(applyFormErrors(form, e));
+      setErrors(applyFormErrors(form, foldListErrors(e)));
     } finally {
       setBusy(false);
     }
@@ -483,42 +486,12 @@ function SettingsPage() {
             ))}
           </Row>
         </Card>
-        <Card size="small" title={t('settings.pool')} style={{ marginBottom: 16 }}>
-          <Row gutter={16}>
-            <Col xs={24} md={6}>
-              <Form.Item name={['pool', 'enabled']} label={t('settings.pool_enabled')} valuePropName="checked">
-                <Switch />
-              </Form.Item>
-            </Col>
-            <Col xs={24} md={6}>
-              <Form.Item name={['pool', 'recycle_on']} label={t('settings.recycle_on')}>
-                <Select options={['no_follow_up', 'no_deal'].map((x) => ({ value: x, label: opt('recycle', x) }))} />
-              </Form.Item>
-            </Col>
-            {(['recycle_days_key', 'recycle_days_other', 'warn_days_before', 'reclaim_bar_days'] as const).map((k) => (
-              <Col xs={12} md={6} key={k}>
-                <Form.Item name={['pool', k]} label={opt('poolrule', k)}>
-                  <InputNumber min={0} addonAfter={t('common.days')} style={{ width: '100%' }} />
-                </Form.Item>
-              </Col>
-            ))}
-            <Col xs={12} md={6}>
-              <Form.Item name={['pool', 'claim_limit']} label={opt('poolrule', 'claim_limit')}>
-                <InputNumber min={0} style={{ width: '100%' }} />
-              </Form.Item>
-            </Col>
-            <Col xs={12} md={6}>
-              <Form.Item name={['pool', 'exempt_deals']} label={opt('poolrule', 'exempt_deals')} valuePropName="checked">
-                <Switch />
-              </Form.Item>
-            </Col>
-            <Col xs={12} md={6}>
-              <Form.Item name={['pool', 'exempt_open_opportunities']} label={opt('poolrule', 'exempt_open_opportunities')} valuePropName="checked">
-                <Switch />
-              </Form.Item>
-            </Col>
-          </Row>
+        <Card size="small" title={t('settings.pool')} style={{ marginBottom: 16 }} data-testid="settings-pool">
+          <PoolRuleFields base={['pool']} />
         </Card>
+        <NamedPools depts={depts} />
+        <ClassificationFields currency={s.currency} />
+        <CustomFields />
         <Card size="small" title={t('settings.other')} style={{ marginBottom: 16 }}>
           <Row gutter={16}>
             <Col xs={24} md={8}>
