@@ -118,8 +118,14 @@ func (a *Auth) contextFor(ctx context.Context, c *fiber.Ctx, p *principal) conte
 		actor.DepartmentID = *p.user.DepartmentID
 	}
 	ctx = tenantctx.WithActor(ctx, actor)
+	if p.session != nil {
+		ctx = context.WithValue(ctx, sessionKey{}, p.session.ID)
+	}
 	return tenantctx.WithLocale(ctx, ResolveLocale(p.user.Locale, c.Get(fiber.HeaderAcceptLanguage), info.Locale))
 }
+
+// sessionKey carries the ID of the session a request came with.
+type sessionKey struct{}
 
 // ResolveLocale picks the user's setting, else the browser's Accept-Language, else the tenant's.
 func ResolveLocale(user, acceptLanguage, tenant string) string {
@@ -328,6 +334,20 @@ func EndUserSessions(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
 		return err
 	}
 	if err := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", time.Now().UTC()).Error; err != nil {
+		return err
+	}
+	return CredentialsChanged(ctx, tx)
+}
+
+// EndOtherSessions ends userID's sessions except the one the request came with (a user who
+// changes their own password stays signed in there); API tokens stay, being credentials of
+// their own. For org.Service.OnPasswordChange.
+func EndOtherSessions(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error {
+	q := tx.Where("user_id = ?", userID)
+	if id, ok := ctx.Value(sessionKey{}).(uuid.UUID); ok {
+		q = q.Where("id <> ?", id)
+	}
+	if err := q.Delete(&Session{}).Error; err != nil {
 		return err
 	}
 	return CredentialsChanged(ctx, tx)

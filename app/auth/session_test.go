@@ -122,6 +122,50 @@ func TestLogout(t *testing.T) {
 	})
 }
 
+// TestPasswordChangeEndsOtherSessions: whoever knew the old password is signed out when it
+// changes; the session that changed it stays, and so do API tokens (credentials of their own).
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		other := env.Signup(t)
+		admin := acme.AddUserWith(t, apitest.UserOpts{Session: true}, "general_manager")
+		adminElsewhere := *admin
+		env.SignIn(t, &adminElsewhere, true)
+		adminToken := *admin
+		env.SignIn(t, &adminToken, false)
+		sales := acme.AddUserWith(t, apitest.UserOpts{Session: true}, "salesperson")
+		salesElsewhere := *sales
+		env.SignIn(t, &salesElsewhere, true)
+		theirs := other.AddUserWith(t, apitest.UserOpts{Session: true}, "salesperson")
+
+		version := func(c *apitest.Client) int64 {
+			var u struct{ Version int64 }
+			admin.MustDo(t, "GET", "/api/v1/users/"+c.UserID.String(), nil, 200, &u)
+			return u.Version
+		}
+		// A manager resets a salesperson's password: every session of theirs ends.
+		admin.MustDo(t, "PATCH", "/api/v1/users/"+sales.UserID.String(), map[string]any{"version": version(sales), "password": "a brand new password"}, 200, nil)
+		for _, c := range []*apitest.Client{sales, &salesElsewhere} {
+			if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
+				t.Errorf("salesperson session after the reset: %d", r.Status)
+			}
+		}
+		// Another tenant's user is untouched.
+		theirs.MustDo(t, "GET", "/api/v1/me", nil, 200, nil)
+		// Changing one's own password keeps the session it was changed in.
+		admin.MustDo(t, "PATCH", "/api/v1/users/"+admin.UserID.String(), map[string]any{"version": version(admin), "password": "my own new password"}, 200, nil)
+		admin.MustDo(t, "GET", "/api/v1/me", nil, 200, nil)
+		adminToken.MustDo(t, "GET", "/api/v1/me", nil, 200, nil)
+		if r := adminElsewhere.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
+			t.Errorf("the other session after changing one's own password: %d", r.Status)
+		}
+		// The new password signs in.
+		sales.Password = "a brand new password"
+		env.SignIn(t, sales, true)
+		sales.MustDo(t, "GET", "/api/v1/me", nil, 200, nil)
+	})
+}
+
 func TestSessionExpiry(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
 		acme := env.Signup(t)

@@ -26,6 +26,9 @@ type Service struct {
 	HashPassword func(string) (string, error)
 	// OnDeactivate runs in the deactivating transaction, e.g. to end the user's sessions.
 	OnDeactivate func(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error
+	// OnPasswordChange runs in the transaction that sets a new password, e.g. to end the
+	// user's other sessions (whoever knew the old password is signed out).
+	OnPasswordChange func(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error
 	Now          func() time.Time
 }
 
@@ -292,6 +295,11 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 		}
 		if upd.Roles != nil {
 			if err := policies.SetUserRoles(ctx, tx, u.ID, roles); err != nil {
+				return err
+			}
+		}
+		if upd.Password != nil && s.OnPasswordChange != nil {
+			if err := s.OnPasswordChange(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
