@@ -29,7 +29,7 @@ type Service struct {
 	// OnPasswordChange runs in the transaction that sets a new password, e.g. to end the
 	// user's other sessions (whoever knew the old password is signed out).
 	OnPasswordChange func(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error
-	Now          func() time.Time
+	Now              func() time.Time
 }
 
 func (s *Service) now() time.Time {
