@@ -677,4 +677,5 @@ export const en: Messages = {
   "cv.intended_model": "Intended model",
   "cv.quantity": "Quantity",
   "cv.no_prospect": "No purchase intent recorded yet",
+  "pool.all": "All pools",
 };

@@ -675,6 +675,7 @@ export const zhCN = {
   "cv.intended_model": "意向车型",
   "cv.quantity": "数量",
   "cv.no_prospect": "尚未登记购车意向",
+  "pool.all": "全部公海",
 };
 
 export type Messages = Record<keyof typeof zhCN, string>;

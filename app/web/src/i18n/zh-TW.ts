@@ -677,4 +677,5 @@ export const zhTW: Messages = {
   "cv.intended_model": "意向車型",
   "cv.quantity": "數量",
   "cv.no_prospect": "尚未登記購車意向",
+  "pool.all": "全部公海",
 };
