@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { App, Alert, Button, Card, Col, Descriptions, Dropdown, Empty, Form, Input, List, Modal, Row, Skeleton, Space, Switch, Table, Tag, Timeline, Typography, DatePicker } from 'antd';
 import { EditOutlined, MessageOutlined, MoreOutlined, ReloadOutlined, PlusOutlined } from '@ant-design/icons';
@@ -12,6 +12,7 @@ import { PageHeader, applyFormErrors, ErrorBanner, errorText, useUsers, useDepar
 import { stageColor } from './CustomerList';
 import { FollowUpModal } from './FollowUpModal';
 import { DataCardSection, type Section } from './DataCard';
+import { localizeSummary } from '../timeline';
 
 function KV({ data }: { data: Record<string, unknown> | null | undefined }) {
   const { t } = useI18n();
@@ -111,7 +112,7 @@ function ContactModal({ customerId, contact, open, onClose, onSaved }: { custome
 
 export default function CustomerDetail() {
   const { id = '' } = useParams();
-  const { t, opt, dateTime, date, money } = useI18n();
+  const { t, opt, dateTime, date, money, lang } = useI18n();
   const { can } = useAuth();
   const f = useFeatures();
   const { message, modal } = App.useApp();
@@ -171,6 +172,13 @@ export default function CustomerDetail() {
     });
   }, [load, loadContacts, loadTimeline]);
   useEffect(() => loadFollowUps(), [loadFollowUps]);
+  // The server writes timeline lines in the request's language: fetch them again after a switch.
+  const shownLang = useRef(lang);
+  useEffect(() => {
+    if (shownLang.current === lang) return;
+    shownLang.current = lang;
+    loadTimeline();
+  }, [lang, loadTimeline]);
   useEffect(() => {
     if (f.has('/api/v1/opportunities') && can('opportunity', 'read'))
       api.get<Page<Opportunity>>('/api/v1/opportunities', { customer_id: id, limit: 50 }).then((p) => setOpps(p.items || [])).catch(() => {});
@@ -501,7 +509,7 @@ export default function CustomerDetail() {
                   color: it.kind === 'follow_up' ? 'green' : it.action === 'delete' ? 'red' : 'blue',
                   children: (
                     <>
-                      <div>{it.summary || `${opt('tlkind', it.kind)} · ${it.action}`}</div>
+                      <div>{localizeSummary(lang, it) || `${opt('tlkind', it.kind)} · ${it.action}`}</div>
                       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                         {dateTime(it.at)} {nameOf(users, it.actor_id)}
                       </Typography.Text>
