@@ -14,6 +14,7 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -224,46 +225,15 @@ func (s *Service) seal(c *Customer, street, phone, idNumber string) error {
 // setOwnerAndDepartment checks the owner exists (and is active) and defaults the department to
 // the owner's.
 func (s *Service) setOwnerAndDepartment(tx *gorm.DB, c *Customer, dept *uuid.UUID) error {
-	if c.OwnerID != nil {
-		var owner struct {
-			ID           uuid.UUID
-			DepartmentID *uuid.UUID
-			Status       string
-		}
-		err := tx.Model(&ownerRow{}).Select("id", "department_id", "status").Take(&owner, "id = ?", *c.OwnerID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && owner.Status != "active") {
-			return problem.Field("owner_id", "not_found", "field.not_found")
-		}
-		if err != nil {
-			return err
-		}
-		if dept == nil {
-			dept = owner.DepartmentID
-		}
+	d, err := org.AssignOwner(tx, c.OwnerID, dept)
+	if err != nil {
+		return err
 	}
-	if dept != nil {
-		var n int64
-		if err := tx.Model(&departmentRow{}).Where("id = ?", *dept).Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
-			return problem.Field("department_id", "not_found", "field.not_found")
-		}
-	}
-	c.DepartmentID = dept
+	c.DepartmentID = d
 	return nil
 }
 
-// ownerRow and departmentRow read the org tables (owned by app/org) for reference checks.
-type ownerRow struct {
-	TenantID     uuid.UUID `gorm:"primaryKey"`
-	ID           uuid.UUID `gorm:"primaryKey"`
-	DepartmentID *uuid.UUID
-	Status       string
-}
-
-func (ownerRow) TableName() string { return "users" }
-
+// departmentRow reads the org table (owned by app/org) for the import's department names.
 type departmentRow struct {
 	TenantID uuid.UUID `gorm:"primaryKey"`
 	ID       uuid.UUID `gorm:"primaryKey"`

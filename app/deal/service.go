@@ -18,6 +18,7 @@ import (
 
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/opportunity"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/policies"
@@ -118,6 +119,6 @@ func ptrNoNUL(fields map[string]*string) error {
 
 // actorDepartment returns the acting user's ID and department, read in tx.
 func actorOwner(tx *gorm.DB, id uuid.UUID) (uuid.UUID, *uuid.UUID, error) {
-	dept, err := opportunity.OwnerDepartment(tx, "owner_id", id)
+	dept, err := org.OwnerDepartment(tx, "owner_id", id)
 	return id, dept, err
 }

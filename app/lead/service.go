@@ -17,6 +17,7 @@ import (
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -253,7 +254,7 @@ func (s *Service) createTx(ctx context.Context, tx *gorm.DB, l *Lead, dept *uuid
 	return byRule, record(ctx, tx, "create", "lead.created", nil, v, map[string]any{"assigned_by_rule": byRule})
 }
 
-// userRow and deptRow read the org tables (owned by app/org) for reference checks.
+// userRow reads the org table (owned by app/org) for the assignment rules.
 type userRow struct {
 	TenantID     uuid.UUID `gorm:"primaryKey"`
 	ID           uuid.UUID `gorm:"primaryKey"`
@@ -263,39 +264,14 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
-type deptRow struct {
-	TenantID uuid.UUID `gorm:"primaryKey"`
-	ID       uuid.UUID `gorm:"primaryKey"`
-}
-
-func (deptRow) TableName() string { return "departments" }
-
 // setOwnerAndDepartment checks that the owner is an active user and the department exists;
 // the department defaults to the owner's.
 func setOwnerAndDepartment(tx *gorm.DB, l *Lead, dept *uuid.UUID) error {
-	if l.OwnerID != nil {
-		var u userRow
-		err := tx.Take(&u, "id = ?", *l.OwnerID).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && u.Status != "active") {
-			return problem.Field("owner_id", "not_found", "field.not_found")
-		}
-		if err != nil {
-			return err
-		}
-		if dept == nil {
-			dept = u.DepartmentID
-		}
+	d, err := org.AssignOwner(tx, l.OwnerID, dept)
+	if err != nil {
+		return err
 	}
-	if dept != nil {
-		var n int64
-		if err := tx.Model(&deptRow{}).Where("id = ?", *dept).Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
-			return problem.Field("department_id", "not_found", "field.not_found")
-		}
-	}
-	l.DepartmentID = dept
+	l.DepartmentID = d
 	return nil
 }
 

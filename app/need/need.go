@@ -21,6 +21,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/opportunity"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -193,7 +194,7 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 			return err
 		}
 		var err error
-		if n.DepartmentID, err = opportunity.OwnerDepartment(tx, "owner_id", n.OwnerID); err != nil {
+		if n.DepartmentID, err = org.OwnerDepartment(tx, "owner_id", n.OwnerID); err != nil {
 			return err
 		}
 		if err := tx.Create(n).Error; err != nil {

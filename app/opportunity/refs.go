@@ -55,29 +55,6 @@ func VisibleCustomer(ctx context.Context, tx *gorm.DB, authz *policies.Authorize
 	return &c, nil
 }
 
-type userRef struct {
-	TenantID     uuid.UUID `gorm:"primaryKey"`
-	ID           uuid.UUID `gorm:"primaryKey"`
-	DepartmentID *uuid.UUID
-	Status       string
-}
-
-func (userRef) TableName() string { return "users" }
-
-// OwnerDepartment checks that owner is an active user of the tenant and returns their
-// department; an unknown or inactive user fails with validation_failed on field.
-func OwnerDepartment(tx *gorm.DB, field string, owner uuid.UUID) (*uuid.UUID, error) {
-	var u userRef
-	err := tx.Take(&u, "id = ?", owner).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && u.Status != "active") {
-		return nil, problem.Field(field, "not_found", "field.not_found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return u.DepartmentID, nil
-}
-
 func deref(id *uuid.UUID) uuid.UUID {
 	if id == nil {
 		return uuid.Nil

@@ -11,6 +11,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/money"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -108,7 +109,7 @@ func (s *Service) CreateTx(ctx context.Context, tx *gorm.DB, in Input) (*Opportu
 	if _, err := VisibleCustomer(ctx, tx, s.Authz, "customer_id", in.CustomerID); err != nil {
 		return nil, err
 	}
-	dept, err := OwnerDepartment(tx, "owner_id", owner)
+	dept, err := org.OwnerDepartment(tx, "owner_id", owner)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +264,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			if err := s.Authz.Require(ctx, "opportunity", "assign"); err != nil {
 				return err
 			}
-			dept, err := OwnerDepartment(tx, "owner_id", *u.OwnerID)
+			dept, err := org.OwnerDepartment(tx, "owner_id", *u.OwnerID)
 			if err != nil {
 				return err
 			}
