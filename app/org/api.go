@@ -26,6 +26,7 @@ type patchDepartment struct {
 
 // Routes registers the organisation endpoints.
 func (a API) Routes(r *api.Router) {
+	a.profileRoutes(r)
 	api.Handle(r, api.Op{Method: "GET", Path: "/users", ID: "listUsers", Summary: "List users", Tag: "users", Perm: api.Perm{Object: "user", Action: "read"}},
 		func(c *fiber.Ctx, in *UserFilter) (*api.Page[UserView], error) {
 			p, err := a.S.FindUsers(c.UserContext(), *in)

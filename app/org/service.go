@@ -22,8 +22,10 @@ import (
 type Service struct {
 	DB    *store.DB
 	Authz *policies.Authorizer
-	// HashPassword hashes a new password (auth.HashPassword).
-	HashPassword func(string) (string, error)
+	// HashPassword hashes a new password (auth.HashPassword); CheckPassword checks one against
+	// a hash (auth.CheckPassword).
+	HashPassword  func(string) (string, error)
+	CheckPassword func(hash, pw string) bool
 	// OnDeactivate runs in the deactivating transaction, e.g. to end the user's sessions.
 	OnDeactivate func(ctx context.Context, tx *gorm.DB, userID uuid.UUID) error
 	// OnPasswordChange runs in the transaction that sets a new password, e.g. to end the

@@ -41,6 +41,7 @@ var publicRoutes = []string{
 var signedInRoutes = []string{
 	"POST /api/v1/auth/logout",
 	"GET /api/v1/me",
+	"PATCH /api/v1/me",
 	"GET /api/v1/api-tokens",
 	"POST /api/v1/api-tokens",
 	"DELETE /api/v1/api-tokens/:id",

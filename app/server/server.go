@@ -134,7 +134,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	}
 	s.Auth = &auth.Auth{DB: db, Tenants: tenants.Repo{DB: db}, Authz: authz, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		Now: opt.Now, TenantStateTTL: max(stateTTL, 0)}
-	s.Org = &org.Service{DB: db, Authz: authz, HashPassword: auth.HashPassword, OnDeactivate: auth.EndUserSessions, OnPasswordChange: auth.EndOtherSessions, Now: opt.Now}
+	s.Org = &org.Service{DB: db, Authz: authz, HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword, OnDeactivate: auth.EndUserSessions, OnPasswordChange: auth.EndOtherSessions, Now: opt.Now}
 	s.Tenants = &tenants.Service{DB: db, Org: s.Org, Now: opt.Now}
 	keys, err := fieldKeys(cfg)
 	if err != nil {
