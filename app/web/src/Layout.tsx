@@ -22,10 +22,10 @@ export function LangSwitch({ compact }: { compact?: boolean }) {
     // Keep the server's messages (errors, exports) in the same language.
     if (me && me.user.locale !== l) {
       try {
-        await api.patch(`/api/v1/users/${me.user.id}`, { locale: l, version: me.user.version });
+        await api.patch('/api/v1/me', { locale: l }); // every user's own setting
         reload();
       } catch {
-        /* a user who may not edit users keeps the header-based language */
+        /* offline or signed out: the header-based language still applies */
       }
     }
   };
