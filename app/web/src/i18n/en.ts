@@ -678,4 +678,9 @@ export const en: Messages = {
   "cv.quantity": "Quantity",
   "cv.no_prospect": "No purchase intent recorded yet",
   "pool.all": "All pools",
+  "common.no": "No",
+  "sales.subtotal": "Subtotal",
+  "sales.discount": "Discount",
+  "sales.installment": "Installment",
+  "sales.allocated": "Allocated",
 };

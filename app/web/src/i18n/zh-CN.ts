@@ -676,6 +676,11 @@ export const zhCN = {
   "cv.quantity": "数量",
   "cv.no_prospect": "尚未登记购车意向",
   "pool.all": "全部公海",
+  "common.no": "否",
+  "sales.subtotal": "小计",
+  "sales.discount": "折扣",
+  "sales.installment": "回款计划期次",
+  "sales.allocated": "核销金额",
 };
 
 export type Messages = Record<keyof typeof zhCN, string>;

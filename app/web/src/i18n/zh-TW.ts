@@ -678,4 +678,9 @@ export const zhTW: Messages = {
   "cv.quantity": "數量",
   "cv.no_prospect": "尚未登記購車意向",
   "pool.all": "全部公海",
+  "common.no": "否",
+  "sales.subtotal": "小計",
+  "sales.discount": "折扣",
+  "sales.installment": "收款計畫期次",
+  "sales.allocated": "沖銷金額",
 };

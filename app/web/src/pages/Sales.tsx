@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { Link, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
-import { App, Alert, Button, Checkbox, Col, DatePicker, Empty, Form, Input, InputNumber, Modal, Row, Select, Space, Table, Tag, Typography } from 'antd';
-import { PlusOutlined, DeleteOutlined } from '@ant-design/icons';
+import { Link, Navigate, Route, Routes, useNavigate, useSearchParams } from 'react-router-dom';
+import { App, Alert, Button, Checkbox, Col, DatePicker, Descriptions, Drawer, Empty, Form, Input, InputNumber, Modal, Row, Select, Skeleton, Space, Switch, Table, Tag, Typography } from 'antd';
+import { PlusOutlined, DeleteOutlined, EditOutlined } from '@ant-design/icons';
 import dayjs from 'dayjs';
 import { api, type Money } from '../api';
 import { useI18n, type Key } from '../i18n';
@@ -10,7 +10,7 @@ import { useFeatures } from '../features';
 import { PageHeader, Pager, useCursorList, applyFormErrors, ErrorBanner, errorText, listAll, useUsers, nameOf, useReasonPrompt } from '../ui';
 import { CustomerPicker } from './CustomerPicker';
 
-type FieldKind = 'text' | 'textarea' | 'customer' | 'money' | 'date' | 'number' | 'select' | 'lines' | 'contract';
+type FieldKind = 'text' | 'textarea' | 'customer' | 'money' | 'date' | 'number' | 'select' | 'lines' | 'contract' | 'switch';
 interface FieldSpec {
   name: string;
   label: Key;
@@ -18,11 +18,13 @@ interface FieldSpec {
   required?: boolean;
   options?: { prefix: string; values: string[] };
   span?: number;
+  // draftOnly: the API changes it only while the record's status is draft.
+  draftOnly?: boolean;
 }
 interface ColumnSpec {
   key: string;
   label: Key;
-  kind?: 'money' | 'date' | 'datetime' | 'customer' | 'enum' | 'user' | 'bool';
+  kind?: 'money' | 'date' | 'datetime' | 'customer' | 'enum' | 'user' | 'bool' | 'yesno';
   prefix?: string;
   responsive?: ('sm' | 'md' | 'lg' | 'xl')[];
 }
@@ -36,6 +38,8 @@ interface Spec {
   filters?: { name: string; label: Key; prefix?: string; values?: string[] }[];
   actions?: (row: any, ctx: ActionCtx) => ReactNode;
   expand?: (row: any) => ReactNode;
+  // detail: the record in a drawer (GET path/{id}); edit lists what PATCH path/{id} changes.
+  detail?: { columns: ColumnSpec[]; edit: FieldSpec[]; body?: (row: any) => ReactNode };
 }
 interface ActionCtx {
   reload: () => void;
@@ -86,6 +90,32 @@ function MoneyInput({ value, onChange }: { value?: Money; onChange?: (v: Money) 
   );
 }
 
+// fieldInput is the input of one form field.
+function fieldInput(f: FieldSpec, opt: (prefix: string, v: string) => string) {
+  switch (f.kind) {
+    case 'textarea':
+      return <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} />;
+    case 'customer':
+      return <CustomerPicker />;
+    case 'money':
+      return <MoneyInput />;
+    case 'date':
+      return <DatePicker style={{ width: '100%' }} />;
+    case 'number':
+      return <InputNumber style={{ width: '100%' }} stringMode />;
+    case 'select':
+      return <Select allowClear options={(f.options?.values || []).map((x) => ({ value: x, label: opt(f.options!.prefix, x) }))} />;
+    case 'lines':
+      return <Products />;
+    case 'contract':
+      return <ContractPicker />;
+    case 'switch':
+      return <Switch />;
+    default:
+      return <Input />;
+  }
+}
+
 function CreateModal({ spec, open, onClose, onSaved }: { spec: Spec; open: boolean; onClose: () => void; onSaved: (r: any) => void }) {
   const { t, opt } = useI18n();
   const [form] = Form.useForm();
@@ -125,28 +155,7 @@ function CreateModal({ spec, open, onClose, onSaved }: { spec: Spec; open: boole
       setBusy(false);
     }
   };
-  const input = (f: FieldSpec) => {
-    switch (f.kind) {
-      case 'textarea':
-        return <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} />;
-      case 'customer':
-        return <CustomerPicker />;
-      case 'money':
-        return <MoneyInput />;
-      case 'date':
-        return <DatePicker style={{ width: '100%' }} />;
-      case 'number':
-        return <InputNumber style={{ width: '100%' }} stringMode />;
-      case 'select':
-        return <Select allowClear options={(f.options?.values || []).map((x) => ({ value: x, label: opt(f.options!.prefix, x) }))} />;
-      case 'lines':
-        return <Products />;
-      case 'contract':
-        return <ContractPicker />;
-      default:
-        return <Input />;
-    }
-  };
+  const input = (f: FieldSpec) => fieldInput(f, opt);
   return (
     <Modal open={open} title={t(spec.newLabel)} onOk={submit} onCancel={onClose} confirmLoading={busy} okText={t('common.save')} width={640} destroyOnClose>
       <ErrorBanner messages={errors} />
@@ -165,11 +174,215 @@ function CreateModal({ spec, open, onClose, onSaved }: { spec: Spec; open: boole
   );
 }
 
-function ResourcePage({ spec }: { spec: Spec }) {
+// useColumnRender shows one value of a column by its kind.
+function useColumnRender() {
   const { t, opt, money, date, dateTime } = useI18n();
+  const users = useUsers();
+  return (c: ColumnSpec) => (v: any) => {
+    switch (c.kind) {
+      case 'money':
+        return <span className="nowrap">{money(v)}</span>;
+      case 'date':
+        return date(v);
+      case 'datetime':
+        return dateTime(v);
+      case 'customer':
+        return v ? <Link to={`/customers/${v}`}>{t('common.open')}</Link> : '';
+      case 'enum':
+        return v ? <Tag>{opt(c.prefix || '', v)}</Tag> : '';
+      case 'user':
+        return nameOf(users, v);
+      case 'bool':
+        return v ? <Tag color="red">{t('common.yes')}</Tag> : '';
+      case 'yesno':
+        return v ? t('common.yes') : t('common.no');
+      default:
+        return v;
+    }
+  };
+}
+
+// toForm turns a record's value into the form's value for field f.
+function toForm(f: FieldSpec, v: any): any {
+  switch (f.kind) {
+    case 'date':
+      return v ? dayjs(v) : null;
+    case 'number':
+      return v && typeof v === 'object' ? v.amount : v ?? null;
+    case 'lines':
+      return (v || []).map((l: any) => ({ product_id: l.product_id, quantity: l.quantity, unit_price: l.unit_price?.amount, discount: l.discount, description: l.description }));
+    case 'switch':
+      return !!v;
+    default:
+      return v ?? (f.kind === 'money' ? null : '');
+  }
+}
+
+// toApi turns a form value into the API's value for field f.
+function toApi(f: FieldSpec, x: any): any {
+  switch (f.kind) {
+    case 'date':
+      return x ? dayjs(x).format('YYYY-MM-DD') : null;
+    case 'money':
+      return x && x.amount !== '' && x.amount !== null && x.amount !== undefined ? { amount: String(x.amount), currency: x.currency } : null;
+    case 'number':
+      return x === null || x === undefined || x === '' ? null : String(x);
+    case 'lines':
+      return ((x || []) as any[])
+        .filter((l) => l.product_id)
+        .map((l) => ({ product_id: l.product_id, quantity: String(l.quantity || '1'), ...(l.unit_price ? { unit_price: String(l.unit_price) } : {}), ...(l.discount && Number(l.discount) !== 0 ? { discount: String(l.discount) } : {}) }));
+    case 'switch':
+      return !!x;
+    default:
+      return x ?? '';
+  }
+}
+
+// DetailDrawer shows one record and edits what its PATCH allows.
+function DetailDrawer({ spec, id, onClose, onSaved }: { spec: Spec; id: string | null; onClose: () => void; onSaved: () => void }) {
+  const { t, opt, dateTime } = useI18n();
   const { can } = useAuth();
   const { message } = App.useApp();
-  const users = useUsers();
+  const render = useColumnRender();
+  const [form] = Form.useForm();
+  const [row, setRow] = useState<any>(null);
+  const [err, setErr] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<string[]>([]);
+  const detail = spec.detail!;
+  useEffect(() => {
+    setRow(null);
+    setErr(null);
+    setEditing(false);
+    setErrors([]);
+    if (id) api.get<any>(`${spec.path}/${id}`).then(setRow, setErr);
+  }, [id, spec.path]);
+  const locked = (f: FieldSpec) => !!f.draftOnly && row?.status !== 'draft';
+  const startEdit = () => {
+    form.resetFields();
+    form.setFieldsValue(Object.fromEntries(detail.edit.map((f) => [f.name, toForm(f, row[f.name])])));
+    setErrors([]);
+    setEditing(true);
+  };
+  const save = async () => {
+    let v: any;
+    try {
+      v = await form.validateFields();
+    } catch {
+      return;
+    }
+    const body: any = { version: row.version };
+    for (const f of detail.edit) {
+      if (locked(f)) continue;
+      const now = toApi(f, v[f.name]);
+      if (JSON.stringify(now) !== JSON.stringify(toApi(f, toForm(f, row[f.name])))) body[f.name] = now;
+    }
+    setBusy(true);
+    try {
+      const out = await api.patch<any>(`${spec.path}/${row.id}`, body);
+      setRow(out);
+      setEditing(false);
+      message.success(t('common.saved'));
+      onSaved();
+    } catch (e) {
+      setErrors(applyFormErrors(form, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const title = row ? row.number || row.name || t(spec.title) : t('sales.details');
+  const editable = row && can(spec.object, 'update');
+  return (
+    <Drawer
+      open={!!id}
+      onClose={onClose}
+      title={<span data-testid="detail-title">{title}</span>}
+      width="min(640px, 100vw)"
+      destroyOnClose
+      extra={
+        editable && (editing ? (
+          <Space>
+            <Button onClick={() => setEditing(false)}>{t('common.cancel')}</Button>
+            <Button type="primary" loading={busy} onClick={save} data-testid="detail-save">{t('common.save')}</Button>
+          </Space>
+        ) : (
+          <Button type="primary" icon={<EditOutlined />} onClick={startEdit} data-testid="detail-edit">{t('common.edit')}</Button>
+        ))
+      }
+    >
+      {err ? (
+        <Alert type="error" showIcon message={errorText(err)} />
+      ) : !row ? (
+        <Skeleton active />
+      ) : editing ? (
+        <>
+          <ErrorBanner messages={errors} />
+          {detail.edit.some(locked) && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('sales.only_draft')} />}
+          <Form form={form} layout="vertical" onFinish={save}>
+            <Row gutter={12}>
+              {detail.edit.filter((f) => !locked(f)).map((f) => (
+                <Col xs={24} md={f.span || (f.kind === 'textarea' || f.kind === 'lines' ? 24 : 12)} key={f.name}>
+                  <Form.Item name={f.name} label={t(f.label)} valuePropName={f.kind === 'switch' ? 'checked' : 'value'} rules={f.required ? [{ required: true, message: t('form.required') }] : []}>
+                    {fieldInput(f, opt)}
+                  </Form.Item>
+                </Col>
+              ))}
+            </Row>
+          </Form>
+        </>
+      ) : (
+        <>
+          <Descriptions size="small" column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }} bordered data-testid="detail">
+            {detail.columns.map((c) => (
+              <Descriptions.Item key={c.key} label={t(c.label)}>{render(c)(row[c.key]) || '—'}</Descriptions.Item>
+            ))}
+            <Descriptions.Item label={t('common.updated_at')}>{dateTime(row.updated_at)}</Descriptions.Item>
+          </Descriptions>
+          {detail.body?.(row)}
+        </>
+      )}
+    </Drawer>
+  );
+}
+
+function Allocations({ row }: { row: any }) {
+  const { t, money } = useI18n();
+  if (!row.allocations?.length) return null;
+  return (
+    <Table size="small" rowKey="installment_id" pagination={false} style={{ marginTop: 16 }} dataSource={row.allocations}
+      columns={[
+        { title: t('sales.installment'), dataIndex: 'installment_id', render: (v: string) => <code>{v.slice(0, 8)}</code> },
+        { title: t('sales.allocated'), dataIndex: 'amount', align: 'right' as const, render: (v: string) => money({ amount: v, currency: row.amount?.currency }) },
+      ]} />
+  );
+}
+
+function QuoteLines({ row }: { row: any }) {
+  const { t, money } = useI18n();
+  return (
+    <Table size="small" rowKey={(_, i) => String(i)} pagination={false} style={{ marginTop: 16 }} scroll={{ x: 'max-content' }} dataSource={row.lines || []}
+      columns={[
+        { title: t('sales.product'), dataIndex: 'description' },
+        { title: t('sales.quantity'), dataIndex: 'quantity', align: 'right' as const },
+        { title: t('sales.unit_price'), dataIndex: 'unit_price', align: 'right' as const, render: (v: Money) => money(v) },
+        { title: t('sales.total'), dataIndex: 'line_total', align: 'right' as const, render: (v: Money) => money(v) },
+      ]} />
+  );
+}
+
+function ResourcePage({ spec }: { spec: Spec }) {
+  const { t, opt } = useI18n();
+  const { can } = useAuth();
+  const { message } = App.useApp();
+  const [params, setParams] = useSearchParams();
+  const detailId = params.get('id');
+  const openDetail = (id: string | null) => {
+    const next = new URLSearchParams(params);
+    if (id) next.set('id', id);
+    else next.delete('id');
+    setParams(next);
+  };
   const [filters, setFilters] = useState<Record<string, string | undefined>>({});
   const list = useCursorList<any>(spec.path, filters, 20);
   const [open, setOpen] = useState(false);
@@ -190,26 +403,7 @@ function ResourcePage({ spec }: { spec: Spec }) {
       if (val !== null) await ctx.post(path, { ...extra, [field]: val });
     },
   };
-  const render = (c: ColumnSpec) => (v: any) => {
-    switch (c.kind) {
-      case 'money':
-        return <span className="nowrap">{money(v)}</span>;
-      case 'date':
-        return date(v);
-      case 'datetime':
-        return dateTime(v);
-      case 'customer':
-        return v ? <Link to={`/customers/${v}`}>{t('common.open')}</Link> : '';
-      case 'enum':
-        return v ? <Tag>{opt(c.prefix || '', v)}</Tag> : '';
-      case 'user':
-        return nameOf(users, v);
-      case 'bool':
-        return v ? <Tag color="red">{t('common.yes')}</Tag> : '';
-      default:
-        return v;
-    }
-  };
+  const render = useColumnRender();
   return (
     <>
       <PageHeader title={t(spec.title)} extra={can(spec.object, 'create') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>{t(spec.newLabel)}</Button>} />
@@ -236,12 +430,23 @@ function ResourcePage({ spec }: { spec: Spec }) {
         locale={{ emptyText: <Empty description={t('common.no_results')} /> }}
         columns={[
           ...spec.columns.map((c) => ({ title: t(c.label), dataIndex: c.key, key: c.key, responsive: c.responsive, render: render(c) })),
-          ...(spec.actions ? [{ title: '', key: '_a', render: (_: unknown, r: any) => <Space size={0} wrap>{spec.actions!(r, ctx)}</Space> }] : []),
+          ...(spec.actions || spec.detail
+            ? [{
+                title: '', key: '_a',
+                render: (_: unknown, r: any) => (
+                  <Space size={0} wrap>
+                    {spec.detail && <Button size="small" type="link" onClick={() => openDetail(r.id)} data-testid={'detail-' + r.id}>{t('sales.details')}</Button>}
+                    {spec.actions?.(r, ctx)}
+                  </Space>
+                ),
+              }]
+            : []),
         ]}
       />
       <Pager list={list} />
       {reasonModal}
       <CreateModal spec={spec} open={open} onClose={() => setOpen(false)} onSaved={() => { message.success(t('common.created')); list.reload(); }} />
+      {spec.detail && <DetailDrawer spec={spec} id={detailId} onClose={() => openDetail(null)} onSaved={list.reload} />}
     </>
   );
 }
@@ -410,12 +615,35 @@ const specs: Record<string, Spec> = {
       { name: 'category', label: 'sales.category', kind: 'text' }, { name: 'unit', label: 'sales.unit', kind: 'text' },
       { name: 'price', label: 'sales.price', kind: 'money', required: true }, { name: 'description', label: 'common.notes', kind: 'textarea' },
     ],
+    detail: {
+      columns: [
+        { key: 'code', label: 'sales.code' }, { key: 'name', label: 'sales.product' }, { key: 'category', label: 'sales.category' }, { key: 'unit', label: 'sales.unit' },
+        { key: 'price', label: 'sales.price', kind: 'money' }, { key: 'cost', label: 'sales.cost', kind: 'money' }, { key: 'active', label: 'sales.active', kind: 'yesno' },
+        { key: 'description', label: 'common.notes' }, { key: 'created_at', label: 'common.created_at', kind: 'datetime' },
+      ],
+      edit: [
+        { name: 'code', label: 'sales.code', kind: 'text', required: true }, { name: 'name', label: 'sales.product', kind: 'text', required: true },
+        { name: 'category', label: 'sales.category', kind: 'text' }, { name: 'unit', label: 'sales.unit', kind: 'text' },
+        { name: 'price', label: 'sales.price', kind: 'money', required: true }, { name: 'cost', label: 'sales.cost', kind: 'number' },
+        { name: 'active', label: 'sales.active', kind: 'switch' }, { name: 'description', label: 'common.notes', kind: 'textarea' },
+      ],
+    },
   },
   quotes: {
     path: '/api/v1/quotes', object: 'quote', title: 'nav.quotes', newLabel: 'sales.new_quote',
     columns: [{ key: 'number', label: 'sales.number' }, { key: 'customer_id', label: 'opp.customer', kind: 'customer' }, { key: 'status', label: 'sales.status', kind: 'enum', prefix: 'quotestatus' }, { key: 'total', label: 'sales.total', kind: 'money' }, { key: 'valid_until', label: 'sales.valid_until', kind: 'date', responsive: ['md'] }, { key: 'owner_id', label: 'customer.owner', kind: 'user', responsive: ['lg'] }],
     fields: [{ name: 'customer_id', label: 'opp.customer', kind: 'customer', required: true }, { name: 'valid_until', label: 'sales.valid_until', kind: 'date' }, { name: 'lines', label: 'sales.lines', kind: 'lines', required: true }, { name: 'notes', label: 'common.notes', kind: 'textarea' }],
     filters: [{ name: 'status', label: 'sales.status', prefix: 'quotestatus', values: ['draft', 'sent', 'accepted', 'rejected'] }],
+    detail: {
+      columns: [
+        { key: 'number', label: 'sales.number' }, { key: 'status', label: 'sales.status', kind: 'enum', prefix: 'quotestatus' }, { key: 'customer_id', label: 'opp.customer', kind: 'customer' },
+        { key: 'owner_id', label: 'customer.owner', kind: 'user' }, { key: 'subtotal', label: 'sales.subtotal', kind: 'money' }, { key: 'discount_total', label: 'sales.discount', kind: 'money' },
+        { key: 'total', label: 'sales.total', kind: 'money' }, { key: 'valid_until', label: 'sales.valid_until', kind: 'date' }, { key: 'notes', label: 'common.notes' },
+        { key: 'created_at', label: 'common.created_at', kind: 'datetime' },
+      ],
+      edit: [{ name: 'valid_until', label: 'sales.valid_until', kind: 'date', draftOnly: true }, { name: 'lines', label: 'sales.lines', kind: 'lines', required: true, draftOnly: true }, { name: 'notes', label: 'common.notes', kind: 'textarea' }],
+      body: (row) => <QuoteLines row={row} />,
+    },
     actions: (row, ctx) => {
       const next: Record<string, string[]> = { draft: ['sent'], sent: ['accepted', 'rejected'] };
       return (next[row.status] || []).map((s) => (
@@ -452,6 +680,19 @@ const specs: Record<string, Spec> = {
       { name: 'method', label: 'sales.method', kind: 'select', required: true, options: { prefix: 'paymethod', values: ['bank_transfer', 'cash', 'cheque', 'card', 'alipay', 'wechat_pay', 'other'] } },
       { name: 'received_on', label: 'sales.received_on', kind: 'date' }, { name: 'contract_id', label: 'sales.contract', kind: 'contract' }, { name: 'reference', label: 'sales.reference', kind: 'text' }, { name: 'note', label: 'common.notes', kind: 'textarea' },
     ],
+    detail: {
+      columns: [
+        { key: 'received_on', label: 'sales.received_on', kind: 'date' }, { key: 'customer_id', label: 'opp.customer', kind: 'customer' }, { key: 'amount', label: 'sales.amount', kind: 'money' },
+        { key: 'method', label: 'sales.method', kind: 'enum', prefix: 'paymethod' }, { key: 'reference', label: 'sales.reference' }, { key: 'unallocated', label: 'sales.unallocated', kind: 'money' },
+        { key: 'owner_id', label: 'customer.owner', kind: 'user' }, { key: 'note', label: 'common.notes' }, { key: 'created_at', label: 'common.created_at', kind: 'datetime' },
+      ],
+      edit: [
+        { name: 'amount', label: 'sales.amount', kind: 'money', required: true }, { name: 'received_on', label: 'sales.received_on', kind: 'date', required: true },
+        { name: 'method', label: 'sales.method', kind: 'select', required: true, options: { prefix: 'paymethod', values: ['bank_transfer', 'cash', 'cheque', 'card', 'alipay', 'wechat_pay', 'other'] } },
+        { name: 'reference', label: 'sales.reference', kind: 'text' }, { name: 'note', label: 'common.notes', kind: 'textarea' },
+      ],
+      body: (row) => <Allocations row={row} />,
+    },
   },
 };
 
