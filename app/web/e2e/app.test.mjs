@@ -274,6 +274,8 @@ ui('edit a customer, export the list, delete and restore from the recycle bin', 
   await page.getByTestId('customer-save').click();
   await page.waitForURL(new RegExp(`/customers/${c.body.id}$`));
   await page.getByText('电子元器件').waitFor();
+  // The timeline names the changed field by its label, not by its API name (industry).
+  await page.locator('.ant-timeline').getByText('修改了客户：行业', { exact: true }).waitFor();
   // a data-card section
   await page.getByTestId('edit-card-business').click();
   await page.getByRole('dialog').getByLabel('合作态度').fill('积极，愿意签年度框架协议');
@@ -441,7 +443,24 @@ ui('quote, contract and payment screens', async () => {
   await dialog.getByLabel('产品', { exact: true }).first().click();
   await page.getByTitle('数控机床 · ¥50,000.00').click();
   await dialog.getByRole('button', { name: '保存' }).click();
-  await page.locator('.ant-table-row').filter({ hasText: '¥50,000.00' }).filter({ hasText: '草稿' }).waitFor();
+  const qrow = page.locator('.ant-table-row').filter({ hasText: '¥50,000.00' }).filter({ hasText: '草稿' });
+  await qrow.waitFor();
+  // The quote's detail drawer: its lines, and editing a draft's quantity and notes.
+  await qrow.getByRole('button', { name: '详情' }).click();
+  let drawer = page.locator('.ant-drawer-content');
+  await drawer.locator('.ant-table-row').filter({ hasText: '数控机床' }).waitFor();
+  await drawer.getByTestId('detail-edit').click();
+  await drawer.getByLabel('数量').fill('2');
+  await drawer.getByLabel('备注').fill('含安装调试');
+  await drawer.getByTestId('detail-save').click();
+  await drawer.getByTestId('detail').getByText('含安装调试').waitFor();
+  await drawer.getByTestId('detail').getByText('¥100,000.00').first().waitFor();
+  await shot(page, 'quote-detail');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'quote-detail-phone');
+  await page.setViewportSize(DESKTOP);
+  await drawer.locator('.ant-drawer-close').click();
+  await page.locator('.ant-table-row').filter({ hasText: '¥100,000.00' }).waitFor();
 
   await page.goto('/sales/contracts');
   await page.getByRole('button', { name: '新建合同' }).click();
@@ -464,7 +483,18 @@ ui('quote, contract and payment screens', async () => {
   await dialog.getByLabel('付款方式').first().click();
   await page.getByTitle('银行转账').click();
   await dialog.getByRole('button', { name: '保存' }).click();
-  await page.locator('.ant-table-row').filter({ hasText: '¥3,000.00' }).filter({ hasText: '银行转账' }).waitFor();
+  const prow = page.locator('.ant-table-row').filter({ hasText: '¥3,000.00' }).filter({ hasText: '银行转账' });
+  await prow.waitFor();
+  // Correcting a payment in its drawer.
+  await prow.getByRole('button', { name: '详情' }).click();
+  drawer = page.locator('.ant-drawer-content');
+  await drawer.getByTestId('detail-edit').click();
+  await drawer.getByLabel('流水号').fill('HD-2026-001');
+  await drawer.getByTestId('detail-save').click();
+  await drawer.getByTestId('detail').getByText('HD-2026-001').waitFor();
+  await shot(page, 'payment-detail');
+  await drawer.locator('.ant-drawer-close').click();
+  await page.locator('.ant-table-row').filter({ hasText: 'HD-2026-001' }).waitFor();
 
   const order = await apiCall(page, 'POST', '/api/v1/orders', { customer_id: state.customerId, amount: { amount: '3000', currency: 'CNY' } });
   assert.equal(order.status, 201, JSON.stringify(order.body));
@@ -510,6 +540,18 @@ ui('enable the commercial-vehicle module and use its screens', async () => {
   await dialog.getByRole('button', { name: '保存' }).click();
   await page.locator('.ant-table-row').filter({ hasText: '发动机异响' }).getByText('已报修').waitFor();
   await shot(page, 'cv-repairs');
+  // The module's purchase intent on the customer page.
+  await page.goto('/customers/' + state.customerId);
+  const prospect = page.getByTestId('cv-prospect');
+  await prospect.getByText('尚未登记购车意向').waitFor();
+  await prospect.getByTestId('cv-prospect-edit').click();
+  await prospect.getByLabel('意向车型').fill('解放J7 牵引车');
+  await prospect.getByLabel('数量').fill('3');
+  await prospect.getByTestId('cv-prospect-save').click();
+  await prospect.getByText('解放J7 牵引车').waitFor();
+  const saved = await apiCall(page, 'GET', '/api/v1/ext/commercial-vehicle/prospects/' + state.customerId);
+  assert.equal(saved.body.quantity, 3);
+  await shot(page, 'cv-prospect');
 });
 
 ui("a second company's user cannot see the first company's customer", async () => {
@@ -577,6 +619,63 @@ ui('owner screens: settings, departments, users, roles', async () => {
   await page.goto('/admin/roles');
   await page.getByText('数据范围').waitFor();
   await shot(page, 'roles');
+});
+
+ui('owner saves pool rules and a named pool; the pool page offers the pools', async () => {
+  const page = state.page;
+  const me = await apiCall(page, 'GET', '/api/v1/me');
+  const depts = await apiCall(page, 'GET', '/api/v1/departments?limit=200');
+  const ownDept = depts.body.items.find((d) => d.id === me.body.user.department_id).name;
+  await page.goto('/admin/settings');
+  const rules = page.getByTestId('settings-pool');
+  await rules.getByLabel('原负责人禁领天数').fill('5');
+  const pools = page.getByTestId('settings-pools');
+  await pools.getByRole('button', { name: '添加公海' }).click();
+  await pools.getByLabel('代码', { exact: true }).fill('Bad Key');
+  await pools.getByLabel('名称', { exact: true }).fill('总部公海');
+  await pools.getByLabel('部门', { exact: true }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: ownDept }).click();
+  await page.keyboard.press('Escape');
+  await pools.locator('.ant-select').filter({ has: page.getByLabel('回收条件') }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '长期未成交' }).click();
+  await page.getByTestId('settings-save').click();
+  // The API's error for pools[0].key shows under that pool's key input.
+  const keyItem = pools.locator('.ant-form-item').filter({ has: page.getByLabel('代码', { exact: true }) });
+  await keyItem.locator('.ant-form-item-explain-error').filter({ hasText: '小写字母' }).waitFor();
+  await shot(page, 'settings-pool-error');
+  await pools.getByLabel('代码', { exact: true }).fill('hq');
+  await page.getByTestId('settings-save').click();
+  await page.getByText('已保存').first().waitFor();
+  const st = await apiCall(page, 'GET', '/api/v1/settings');
+  assert.equal(st.body.pool.reclaim_bar_days, 5);
+  assert.equal(st.body.pools.length, 1);
+  assert.equal(st.body.pools[0].key, 'hq');
+  assert.equal(st.body.pools[0].rules.recycle_on, 'no_deal');
+  assert.deepEqual(st.body.pools[0].department_ids, [me.body.user.department_id]);
+  await pools.scrollIntoViewIfNeeded();
+  await shot(page, 'settings-pools');
+  await page.setViewportSize(PHONE);
+  await pools.scrollIntoViewIfNeeded();
+  await shot(page, 'settings-pools-phone');
+  await page.setViewportSize(DESKTOP);
+
+  // A customer of the owner's department released now goes to the named pool.
+  const c = await apiCall(page, 'POST', '/api/v1/customers', { type: 'enterprise', name: '嘉兴南湖机电有限公司' });
+  assert.equal(c.status, 201);
+  const rel = await apiCall(page, 'POST', `/api/v1/customers/${c.body.id}/release`, { version: c.body.version, reason: '转入公海' });
+  assert.equal(rel.status, 200, JSON.stringify(rel.body));
+  await page.goto('/pool');
+  const select = page.getByTestId('pool-select');
+  await select.click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '默认公海' }).waitFor();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '总部公海（1 个客户）' }).click();
+  await page.waitForURL(/pool=hq/);
+  await page.locator('.ant-table-row').filter({ hasText: '嘉兴南湖机电有限公司' }).waitFor();
+  assert.equal(await page.locator('.ant-table-tbody tr.ant-table-row').count(), 1);
+  await shot(page, 'pool-selector');
+  await page.setViewportSize(PHONE);
+  await shot(page, 'pool-selector-phone');
+  await page.setViewportSize(DESKTOP);
 });
 
 ui('platform admins suspend and reactivate a tenant in their console', async () => {

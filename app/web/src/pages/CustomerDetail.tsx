@@ -13,6 +13,7 @@ import { stageColor } from './CustomerList';
 import { FollowUpModal } from './FollowUpModal';
 import { DataCardSection, type Section } from './DataCard';
 import { localizeSummary } from '../timeline';
+import { ProspectCard } from './CvProspect';
 
 function KV({ data }: { data: Record<string, unknown> | null | undefined }) {
   const { t } = useI18n();
@@ -113,7 +114,7 @@ function ContactModal({ customerId, contact, open, onClose, onSaved }: { custome
 export default function CustomerDetail() {
   const { id = '' } = useParams();
   const { t, opt, dateTime, date, money, lang } = useI18n();
-  const { can } = useAuth();
+  const { can, me } = useAuth();
   const f = useFeatures();
   const { message, modal } = App.useApp();
   const nav = useNavigate();
@@ -259,6 +260,10 @@ export default function CustomerDetail() {
     });
 
   const cls = c.classification || { rule: '', reasons: [], at: '' };
+  // The module's own permissions decide when the session lists them; otherwise whoever may
+  // change customers gets the edit button and the module answers for itself.
+  const cvPerms = (me?.permissions || []).some((p) => p.object.startsWith('ext:commercial-vehicle:'));
+  const cvProspectEditable = !deleted && (cvPerms ? can('ext:commercial-vehicle:prospect', 'update') : can('customer', 'update'));
   return (
     <>
       <PageHeader
@@ -467,6 +472,7 @@ export default function CustomerDetail() {
           )}
         </Col>
         <Col xs={24} xl={8}>
+          {f.pluginEnabled('commercial-vehicle') && !deleted && <ProspectCard customerId={c.id} editable={cvProspectEditable} />}
           <Card
             title={t('customer.classification')}
             size="small"
