@@ -436,6 +436,14 @@ ui('quote, contract and payment screens', async () => {
     await dialog.getByTestId('customer-picker').click();
     await page.getByTitle('上海浦江精密仪器有限公司').click();
   };
+  // A product's drawer, opened from its address, edits the product.
+  await page.goto('/sales/products?id=' + prod.body.id);
+  let drawer = page.locator('.ant-drawer-content');
+  await drawer.getByTestId('detail-edit').click();
+  await drawer.getByLabel('类别').fill('机床设备');
+  await drawer.getByTestId('detail-save').click();
+  await drawer.getByTestId('detail').getByText('机床设备').waitFor();
+  assert.equal((await apiCall(page, 'GET', '/api/v1/products/' + prod.body.id)).body.category, '机床设备');
   await page.goto('/sales/quotes');
   await page.getByRole('button', { name: '新建报价' }).click();
   let dialog = page.getByRole('dialog');
@@ -447,7 +455,7 @@ ui('quote, contract and payment screens', async () => {
   await qrow.waitFor();
   // The quote's detail drawer: its lines, and editing a draft's quantity and notes.
   await qrow.getByRole('button', { name: '详情' }).click();
-  let drawer = page.locator('.ant-drawer-content');
+  drawer = page.locator('.ant-drawer-content');
   await drawer.locator('.ant-table-row').filter({ hasText: '数控机床' }).waitFor();
   await drawer.getByTestId('detail-edit').click();
   await drawer.getByLabel('数量').fill('2');
@@ -456,7 +464,10 @@ ui('quote, contract and payment screens', async () => {
   await drawer.getByTestId('detail').getByText('含安装调试').waitFor();
   await drawer.getByTestId('detail').getByText('¥100,000.00').first().waitFor();
   await shot(page, 'quote-detail');
+  // The drawer follows the address: opened from a link at phone width.
   await page.setViewportSize(PHONE);
+  await page.reload();
+  await drawer.getByTestId('detail').getByText('含安装调试').waitFor();
   await shot(page, 'quote-detail-phone');
   await page.setViewportSize(DESKTOP);
   await drawer.locator('.ant-drawer-close').click();

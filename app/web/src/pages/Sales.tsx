@@ -335,7 +335,7 @@ function DetailDrawer({ spec, id, onClose, onSaved }: { spec: Spec; id: string |
         <>
           <Descriptions size="small" column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }} bordered data-testid="detail">
             {detail.columns.map((c) => (
-              <Descriptions.Item key={c.key} label={t(c.label)}>{render(c)(row[c.key]) || '—'}</Descriptions.Item>
+              <Descriptions.Item key={c.key} label={t(c.label)}>{row[c.key] === null || row[c.key] === undefined || row[c.key] === '' ? '—' : render(c)(row[c.key])}</Descriptions.Item>
             ))}
             <Descriptions.Item label={t('common.updated_at')}>{dateTime(row.updated_at)}</Descriptions.Item>
           </Descriptions>
