@@ -649,6 +649,20 @@ ui('owner saves pool rules and a named pool; the pool page offers the pools', as
   await page.keyboard.press('Escape');
   await pools.locator('.ant-select').filter({ has: page.getByLabel('回收条件') }).click();
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '长期未成交' }).click();
+  // A custom customer field and a classification threshold, saved together with the pools.
+  const cf = page.getByTestId('settings-custom-fields');
+  await cf.getByRole('button', { name: '添加字段' }).click();
+  await cf.getByLabel('字段代码').fill('cooperation');
+  await cf.getByLabel('显示名称').fill('合作级别');
+  await cf.locator('.ant-select').filter({ has: page.getByLabel('类型') }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '单选' }).click();
+  const options = cf.getByLabel('选项');
+  for (const o of ['战略', '普通']) {
+    await options.fill(o);
+    await options.press('Enter');
+  }
+  await page.keyboard.press('Escape');
+  await page.getByTestId('settings-classification').getByLabel('重点客户：员工数不低于').fill('500');
   await page.getByTestId('settings-save').click();
   // The API's error for pools[0].key shows under that pool's key input.
   const keyItem = pools.locator('.ant-form-item').filter({ has: page.getByLabel('代码', { exact: true }) });
@@ -663,6 +677,10 @@ ui('owner saves pool rules and a named pool; the pool page offers the pools', as
   assert.equal(st.body.pools[0].key, 'hq');
   assert.equal(st.body.pools[0].rules.recycle_on, 'no_deal');
   assert.deepEqual(st.body.pools[0].department_ids, [me.body.user.department_id]);
+  assert.deepEqual(st.body.custom_fields, [{ key: 'cooperation', label: '合作级别', type: 'choice', options: ['战略', '普通'], required: false }]);
+  assert.equal(st.body.classification.key_min_employees, 500);
+  await cf.scrollIntoViewIfNeeded();
+  await shot(page, 'settings-custom-fields');
   await pools.scrollIntoViewIfNeeded();
   await shot(page, 'settings-pools');
   await page.setViewportSize(PHONE);
@@ -670,6 +688,9 @@ ui('owner saves pool rules and a named pool; the pool page offers the pools', as
   await shot(page, 'settings-pools-phone');
   await page.setViewportSize(DESKTOP);
 
+  // The customer form offers the new field.
+  await page.goto('/customers/new');
+  await page.getByLabel('合作级别').waitFor();
   // A customer of the owner's department released now goes to the named pool.
   const c = await apiCall(page, 'POST', '/api/v1/customers', { type: 'enterprise', name: '嘉兴南湖机电有限公司' });
   assert.equal(c.status, 201);

@@ -150,7 +150,7 @@ export function CustomFields() {
                     return (
                       <Col xs={20} md={7}>
                         <Form.Item name={[f.name, 'options']} label={t('settings.field_options')}>
-                          <Select mode="tags" disabled={type !== 'choice' && type !== 'multi_choice'} tokenSeparators={[',', '，']} open={false} />
+                          <Select mode="tags" disabled={type !== 'choice' && type !== 'multi_choice'} tokenSeparators={[',', '，']} />
                         </Form.Item>
                       </Col>
                     );
