@@ -94,6 +94,7 @@ type View struct {
 	ID                uuid.UUID     `json:"id"`
 	Name              string        `json:"name"`
 	CustomerID        uuid.UUID     `json:"customer_id"`
+	CustomerName      string        `json:"customer_name"`
 	Stage             string        `json:"stage"`
 	Probability       int           `json:"probability"`
 	Amount            money.Money   `json:"amount"`

@@ -58,9 +58,12 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 	var out View
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		o, err := s.CreateTx(ctx, tx, in)
-		if err == nil {
-			out = view(o)
+		if err != nil {
+			return err
 		}
+		vs := []View{view(o)}
+		err = withCustomerNames(tx, vs)
+		out = vs[0]
 		return err
 	})
 	return out, err
@@ -161,9 +164,36 @@ func (s *Service) Load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Opportu
 // Get returns one opportunity with its stage history, oldest first.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
 	return GetScoped(ctx, s.DB, s.Authz, id, "entity.opportunity", func(tx *gorm.DB, o *Opportunity) (View, error) {
-		out := view(o)
-		return out, tx.Where("opportunity_id = ?", o.ID).Order("id").Find(&out.StageHistory).Error
+		out := []View{view(o)}
+		if err := withCustomerNames(tx, out); err != nil {
+			return View{}, err
+		}
+		return out[0], tx.Where("opportunity_id = ?", o.ID).Order("id").Find(&out[0].StageHistory).Error
 	})
+}
+
+// withCustomerNames fills in the names of vs' customers, in one query: the board and lists
+// show whose opportunity it is.
+func withCustomerNames(tx *gorm.DB, vs []View) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(vs))
+	for i := range vs {
+		ids[i] = vs[i].CustomerID
+	}
+	var cs []CustomerRef
+	if err := tx.Select("id", "name").Where("id IN ?", ids).Find(&cs).Error; err != nil {
+		return err
+	}
+	names := make(map[uuid.UUID]string, len(cs))
+	for _, c := range cs {
+		names[c.ID] = c.Name
+	}
+	for i := range vs {
+		vs[i].CustomerName = names[vs[i].CustomerID]
+	}
+	return nil
 }
 
 // Filter are the list parameters.
@@ -178,7 +208,7 @@ type Filter struct {
 
 // List returns a page of opportunities in the actor's data scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	page, err := ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.Stage != "" {
 			q = q.Where("stage = ?", f.Stage)
 		}
@@ -192,6 +222,10 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 		}
 		return q
 	}, show)
+	if err != nil {
+		return page, err
+	}
+	return page, s.DB.Read(ctx, func(tx *gorm.DB) error { return withCustomerNames(tx, page.Items) })
 }
 
 // show is view for reads that go through ListScoped.
@@ -340,7 +374,12 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		return outbox.Publish(ctx, tx, "opportunity.stage_changed", "opportunity", o.ID,
 			map[string]any{"opportunity": out, "from": from, "to": to})
 	})
-	return out, err
+	if err != nil {
+		return out, err
+	}
+	vs := []View{out}
+	err = s.DB.Read(ctx, func(tx *gorm.DB) error { return withCustomerNames(tx, vs) })
+	return vs[0], err
 }
 
 // WinTx marks opportunity id won inside tx because a contract for it was signed (the

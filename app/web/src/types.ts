@@ -83,6 +83,7 @@ export interface FollowUp {
 export interface Opportunity {
   id: string;
   customer_id: string;
+  customer_name?: string;
   name: string;
   title?: string;
   stage: string;

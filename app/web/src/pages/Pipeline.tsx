@@ -120,7 +120,7 @@ function OpportunityDrawer({ id, onClose, onSaved }: { id: string | null; onClos
       {o && (
         <>
           <Descriptions column={1} size="small" style={{ marginBottom: 16 }}>
-            <Descriptions.Item label={t('opp.customer')}><Link to={`/customers/${o.customer_id}`}>{t('common.open')}</Link></Descriptions.Item>
+            <Descriptions.Item label={t('opp.customer')}><Link to={`/customers/${o.customer_id}`}>{o.customer_name || t('common.open')}</Link></Descriptions.Item>
             <Descriptions.Item label={t('opp.stage')}><Tag>{opt('oppstage', o.stage)}</Tag></Descriptions.Item>
             <Descriptions.Item label={t('opp.amount')}>{money(o.amount)}</Descriptions.Item>
             <Descriptions.Item label={t('customer.owner')}>{nameOf(users, o.owner_id)}</Descriptions.Item>
@@ -307,7 +307,7 @@ export default function Pipeline() {
                     </Space>
                     {o.amount && <span>{money(o.amount)}</span>}
                     <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                      <Link to={`/customers/${o.customer_id}`}>{t('opp.customer')}</Link>
+                      <Link to={`/customers/${o.customer_id}`}>{o.customer_name || t('opp.customer')}</Link>
                       {o.expected_close_date ? ` · ${date(o.expected_close_date as string)}` : ''}
                       {o.owner_id ? ` · ${nameOf(users, o.owner_id as string)}` : ''}
                     </Typography.Text>
