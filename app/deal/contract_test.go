@@ -6,6 +6,7 @@ package deal_test
 // signing and its event.
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -223,5 +224,59 @@ func TestSigningWinsTheOpportunity(t *testing.T) {
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", opp.ID, "opportunity.stage_changed"); n != 1 {
 			t.Errorf("%d stage_changed events after a second contract", n)
 		}
+	})
+}
+
+// TestApprovalsOnTaskList: GET /me/tasks lists the contracts waiting for the user's review —
+// those Review would let them approve — and drops them once reviewed.
+func TestApprovalsOnTaskList(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		other := env.Signup(t)
+		sm := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "sales_manager")
+		sales := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales", ManagerID: &sm.UserID}, "salesperson")
+		vp := acme.AddUser(t, "vice_president")
+		cust := newCustomer(t, sales, "待审合同客户")
+		submit := func(amount string) contract {
+			c := newContract(t, sales, cust, cny(amount), nil)
+			sales.MustDo(t, "POST", "/api/v1/contracts/"+c.ID.String()+"/submit", map[string]any{"version": c.Version}, 200, &c)
+			return c
+		}
+		small, large := submit("800.00"), submit("3000.00")
+		waiting := func(as *apitest.Client) []string {
+			t.Helper()
+			var tasks struct {
+				Approvals []struct {
+					ID     string `json:"id"`
+					Entity string `json:"entity"`
+				} `json:"approvals"`
+			}
+			as.MustDo(t, "GET", "/api/v1/me/tasks", nil, 200, &tasks)
+			var ids []string
+			for _, a := range tasks.Approvals {
+				if a.Entity != "contract" {
+					t.Errorf("approval entity %q", a.Entity)
+				}
+				ids = append(ids, a.ID)
+			}
+			return ids
+		}
+		same := func(who string, got []string, want ...contract) {
+			t.Helper()
+			var w []string
+			for _, c := range want {
+				w = append(w, c.ID.String())
+			}
+			if strings.Join(got, ",") != strings.Join(w, ",") {
+				t.Errorf("%s waits for %v, want %v", who, got, w)
+			}
+		}
+		same("the sales manager (tier up to 999.99)", waiting(sm), small)
+		same("the vice president (up to 4999.99, and below)", waiting(vp), small, large)
+		same("the salesperson who submitted them", waiting(sales))
+		same("another tenant's owner", waiting(other.Owner))
+		sm.MustDo(t, "POST", "/api/v1/contracts/"+small.ID.String()+"/approve", map[string]any{"version": small.Version}, 200, nil)
+		same("the sales manager after approving", waiting(sm))
+		same("the vice president after the approval", waiting(vp), large)
 	})
 }

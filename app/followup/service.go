@@ -31,6 +31,9 @@ type Service struct {
 	Authz     *policies.Authorizer
 	Customers *customer.Service
 	Notify    *notify.Service
+	// Approvals lists what waits for the acting user's decision, for the task list (the sales
+	// module's contract reviews); nil: none.
+	Approvals func(ctx context.Context, tx *gorm.DB, limit int) ([]Approval, error)
 	// Jobs schedules reminders; nil schedules none (tools that only read).
 	Jobs *jobs.Queue
 	Log  *slog.Logger

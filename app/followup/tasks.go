@@ -22,8 +22,8 @@ type Task struct {
 	LastFollowUpAt *time.Time `json:"last_follow_up_at"`
 }
 
-// Approval is a request waiting for the user's decision (filled by the modules that raise
-// approvals; none yet).
+// Approval is a request waiting for the user's decision (filled by Service.Approvals: the
+// sales module's contracts under review).
 type Approval struct {
 	ID     uuid.UUID `json:"id"`
 	Entity string    `json:"entity"`
@@ -78,7 +78,12 @@ func (s *Service) TasksFor(ctx context.Context) (Tasks, error) {
 			}
 		}
 		today := s.now().In(loc)
-		out.PoolWarnings, err = customer.PoolWarningsFor(tx, me, today, tasksPerList)
+		if out.PoolWarnings, err = customer.PoolWarningsFor(tx, me, today, tasksPerList); err != nil {
+			return err
+		}
+		if s.Approvals != nil {
+			out.Approvals, err = s.Approvals(ctx, tx, tasksPerList)
+		}
 		return err
 	})
 	return out, err

@@ -188,6 +188,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	catalog.API{S: &catalog.Service{DB: db, Now: opt.Now}}.Routes(v1)
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
 	s.Customers.Summaries = s.Deals.Summaries // orders feed classification and ABC value classes
+	s.FollowUps.Approvals = s.Deals.Approvals // contracts waiting for review on /me/tasks
 	deal.API{S: s.Deals}.Routes(v1)
 	need.API{S: &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}}.Routes(v1)
 	s.Deals.RegisterJobs(s.Jobs)
