@@ -485,6 +485,11 @@ ui('quote, contract and payment screens', async () => {
   await row.getByText('审批中').waitFor();
   await row.getByText('总经理').waitFor(); // 8,000 needs the general manager under the default tiers
   await shot(page, 'contracts');
+  // The owner may approve it, so it waits on their home page, linking to the contracts.
+  await page.goto('/');
+  const approvals = page.locator('.ant-card').filter({ hasText: '待我审批' });
+  await approvals.getByRole('link', { name: /浦江仪器年度采购合同/ }).click();
+  await page.waitForURL('**/sales/contracts');
 
   await page.goto('/sales/payments');
   await page.getByRole('button', { name: '登记回款' }).click();

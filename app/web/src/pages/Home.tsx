@@ -202,7 +202,11 @@ export default function Home() {
             </Card>
             {approvals.length > 0 && (
               <Card title={t('home.approvals')} size="small" style={{ marginBottom: 16 }}>
-                <List size="small" dataSource={approvals} renderItem={(a) => <List.Item>{a.title || a.entity}</List.Item>} />
+                <List size="small" dataSource={approvals} renderItem={(a) => (
+                  <List.Item>
+                    {a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link> : a.title || a.entity}
+                  </List.Item>
+                )} />
               </Card>
             )}
             {taskPie && (
