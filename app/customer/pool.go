@@ -110,7 +110,9 @@ func (s *Service) ListPool(ctx context.Context, f Filter, pool string) (api.Page
 		if err != nil {
 			return err
 		}
-		f.poolKeys = m.visible(ctx)
+		if f.poolKeys, err = s.visiblePools(ctx, m); err != nil {
+			return err
+		}
 		if pool != "" {
 			key := poolKey(pool)
 			if !slices.Contains(f.poolKeys, key) {
@@ -152,7 +154,11 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID, version int64) (View,
 		if err != nil {
 			return err
 		}
-		if c.InPool && !slices.Contains(m.visible(ctx), c.PoolKey) {
+		keys, err := s.visiblePools(ctx, m)
+		if err != nil {
+			return err
+		}
+		if c.InPool && !slices.Contains(keys, c.PoolKey) {
 			return problem.NotFoundf("entity.customer") // another department's pool: not theirs to see
 		}
 		if !c.InPool {

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/tenants"
 	"github.com/smecrm/crm/tenants/tenantctx"
 )
@@ -126,7 +127,25 @@ func (m *poolMap) restrict(q *gorm.DB, key string) *gorm.DB {
 	return q.Where("(customers.department_id IS NULL OR customers.department_id NOT IN ?)", ds)
 }
 
-// visible are the pools the acting user sees and claims from: the default one and their
+// visiblePools are the pools the acting user sees and claims from: the default one and their
+// department's; every pool for those who may assign customers (they manage the pools).
+func (s *Service) visiblePools(ctx context.Context, m *poolMap) ([]string, error) {
+	if len(m.listed) == 0 {
+		return []string{""}, nil
+	}
+	if s.Authz != nil {
+		err := s.Authz.Require(ctx, "customer", "assign")
+		if err == nil {
+			return m.keys(), nil
+		}
+		if !problem.Is(err, problem.Forbidden) {
+			return nil, err
+		}
+	}
+	return m.visible(ctx), nil
+}
+
+// visible are the pools of the acting user's department: the default one and their
 // department's.
 func (m *poolMap) visible(ctx context.Context) []string {
 	out := []string{""}
@@ -186,7 +205,11 @@ func (s *Service) Pools(ctx context.Context) ([]PoolInfo, error) {
 		for _, p := range m.st.Pools {
 			names[p.Key] = p.Name
 		}
-		for _, k := range m.visible(ctx) {
+		keys, err := s.visiblePools(ctx, m)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
 			var n int64
 			if err := tx.Model(&Customer{}).Where("deleted_at IS NULL AND in_pool = ? AND pool_key = ?", true, k).
 				Count(&n).Error; err != nil {

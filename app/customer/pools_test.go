@@ -1,6 +1,7 @@
 package customer_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -133,6 +134,16 @@ func TestSeveralPools(t *testing.T) {
 			sales.MustDo(t, "GET", "/api/v1/pools", nil, 200, &theirs)
 			if len(theirs.Items) != 1 || theirs.Items[0].Key != "default" {
 				t.Errorf("pools as sales: %+v", theirs)
+			}
+			// Those who may assign customers manage every pool.
+			var all poolsList
+			owner.MustDo(t, "GET", "/api/v1/pools", nil, 200, &all)
+			if len(all.Items) != 2 || all.Items[1].Key != "east" || all.Items[1].Customers != 2 {
+				t.Errorf("pools as the owner: %+v", all)
+			}
+			owner.MustDo(t, "GET", "/api/v1/customers/"+fromEast.ID.String(), nil, 200, nil)
+			if r := owner.Do(t, "GET", "/api/v1/pool?pool=east", nil); r.Status != 200 || !strings.Contains(string(r.Body), "华东放弃的客户") {
+				t.Errorf("the east pool as the owner: %d %s", r.Status, r.Body)
 			}
 		})
 

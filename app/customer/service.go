@@ -371,7 +371,11 @@ func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID, includeDe
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Contains(m.visible(ctx), c.PoolKey) {
+		keys, err := s.visiblePools(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(keys, c.PoolKey) {
 			return nil, problem.NotFoundf("entity.customer")
 		}
 	}
