@@ -26,6 +26,25 @@ function toForm(c: Customer) {
   };
 }
 
+// customFieldInput is the input for a tenant-defined field of its type (CUS-3): choices as
+// selects (several for multi_choice), numbers as number inputs, dates as the browser's date
+// input (its value is the API's YYYY-MM-DD), text otherwise.
+function customFieldInput(f: Settings['custom_fields'][number]) {
+  const options = (f.options || []).map((o) => ({ value: o, label: o }));
+  switch (f.type) {
+    case 'multi_choice':
+      return <Select mode="multiple" allowClear options={options} />;
+    case 'choice':
+      return <Select allowClear options={options} />;
+    case 'number':
+      return <InputNumber style={{ width: '100%' }} />;
+    case 'date':
+      return <Input type="date" />;
+    default:
+      return <Input />;
+  }
+}
+
 // fromForm turns form values into the API's shape.
 function fromForm(v: any) {
   const out: any = { ...v };
@@ -312,7 +331,7 @@ export default function CustomerFormPage() {
               {customFields.map((f) => (
                 <Col xs={24} md={12} key={f.key}>
                   <Form.Item name={['custom_fields', f.key]} label={f.label || f.key} rules={f.required ? [{ required: true, message: t('form.required') }] : []}>
-                    {f.options && f.options.length ? <Select allowClear options={f.options.map((o) => ({ value: o, label: o }))} /> : f.type === 'number' ? <InputNumber style={{ width: '100%' }} /> : <Input />}
+                    {customFieldInput(f)}
                   </Form.Item>
                 </Col>
               ))}
