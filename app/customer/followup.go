@@ -51,17 +51,7 @@ type FollowUpUpdate struct {
 func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 	decide func(FollowUpTarget) (FollowUpUpdate, error)) (FollowUpTarget, audit.Entry, error) {
 	var none audit.Entry
-	if err := s.lockCustomer(tx, id); errors.Is(err, gorm.ErrRecordNotFound) {
-		return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
-	} else if err != nil {
-		return FollowUpTarget{}, none, err
-	}
-	var c Customer
-	err := tx.Select("tenant_id", "id", "name", "owner_id", "department_id", "stage", "tier", "intent_class", "in_pool",
-		"deleted_at", "last_follow_up_at", "next_follow_up_at", "version").Take(&c, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil) {
-		return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
-	}
+	c, err := s.followUpCustomer(tx, id)
 	if err != nil {
 		return FollowUpTarget{}, none, err
 	}
@@ -74,7 +64,7 @@ func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 			return FollowUpTarget{}, none, problem.NotFoundf("entity.customer")
 		}
 	}
-	u, err := decide(followUpTarget(&c))
+	u, err := decide(followUpTarget(c))
 	if err != nil {
 		return FollowUpTarget{}, none, err
 	}
@@ -100,7 +90,7 @@ func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 		c.IntentClass, set["intent_class"] = &ic, ic
 	}
 	if len(set) == 0 {
-		return followUpTarget(&c), none, nil
+		return followUpTarget(c), none, nil
 	}
 	set["updated_at"], set["version"] = s.now(), c.Version+1
 	res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).UpdateColumns(set)
@@ -111,7 +101,7 @@ func (s *Service) RecordFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID,
 		return FollowUpTarget{}, none, problem.New(problem.Conflict, "version_conflict")
 	}
 	changes["version"] = [2]any{c.Version, c.Version + 1}
-	return followUpTarget(&c), audit.NewEntry(ctx, "follow_up", "customer", c.ID.String(), changes), nil
+	return followUpTarget(c), audit.NewEntry(ctx, "follow_up", "customer", c.ID.String(), changes), nil
 }
 
 func timeOrNil(t *time.Time) any {
@@ -181,23 +171,13 @@ func PoolWarningsFor(tx *gorm.DB, owner uuid.UUID, from time.Time, limit int) ([
 // answer is the customer as stored after the change. Errors: not_found (missing or deleted),
 // conflict (changed concurrently).
 func (s *Service) PlanFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID, due time.Time, why string) (FollowUpTarget, error) {
-	if err := s.lockCustomer(tx, id); errors.Is(err, gorm.ErrRecordNotFound) {
-		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
-	} else if err != nil {
-		return FollowUpTarget{}, err
-	}
-	var c Customer
-	err := tx.Select("tenant_id", "id", "name", "owner_id", "department_id", "stage", "tier", "intent_class", "in_pool",
-		"deleted_at", "last_follow_up_at", "next_follow_up_at", "version").Take(&c, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil) {
-		return FollowUpTarget{}, problem.NotFoundf("entity.customer")
-	}
+	c, err := s.followUpCustomer(tx, id)
 	if err != nil {
 		return FollowUpTarget{}, err
 	}
 	due = due.UTC()
 	if c.NextFollowUpAt != nil && !due.Before(*c.NextFollowUpAt) {
-		return followUpTarget(&c), nil
+		return followUpTarget(c), nil
 	}
 	res := tx.Model(&Customer{}).Where("id = ? AND version = ?", c.ID, c.Version).
 		UpdateColumns(map[string]any{"next_follow_up_at": due, "updated_at": s.now(), "version": c.Version + 1})
@@ -210,5 +190,22 @@ func (s *Service) PlanFollowUp(ctx context.Context, tx *gorm.DB, id uuid.UUID, d
 	changes := map[string][2]any{"next_follow_up_at": {timeOrNil(c.NextFollowUpAt), due}, "version": {c.Version, c.Version + 1},
 		"reason": {nil, why}}
 	c.NextFollowUpAt, c.Version = &due, c.Version+1
-	return followUpTarget(&c), audit.RecordMany(tx, []audit.Entry{audit.NewEntry(ctx, "plan_follow_up", "customer", c.ID.String(), changes)})
+	return followUpTarget(c), audit.RecordMany(tx, []audit.Entry{audit.NewEntry(ctx, "plan_follow_up", "customer", c.ID.String(), changes)})
+}
+
+// followUpCustomer locks customer id in tx and reads the columns follow-up changes need;
+// missing or deleted is not_found.
+func (s *Service) followUpCustomer(tx *gorm.DB, id uuid.UUID) (*Customer, error) {
+	if err := s.lockCustomer(tx, id); errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.NotFoundf("entity.customer")
+	} else if err != nil {
+		return nil, err
+	}
+	var c Customer
+	err := tx.Select("tenant_id", "id", "name", "owner_id", "department_id", "stage", "tier", "intent_class", "in_pool",
+		"deleted_at", "last_follow_up_at", "next_follow_up_at", "version").Take(&c, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && c.DeletedAt != nil) {
+		return nil, problem.NotFoundf("entity.customer")
+	}
+	return &c, err
 }

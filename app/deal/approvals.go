@@ -38,19 +38,24 @@ func (s *Service) Approvals(ctx context.Context, tx *gorm.DB, limit int) ([]foll
 		Order("submitted_at").Order("id").Limit(500).Find(&cs).Error; err != nil {
 		return nil, err
 	}
+	if len(cs) == 0 {
+		return out, nil
+	}
+	rules, err := loadReviewRules(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	owner := slices.Contains(roles, policies.Owner)
 	for i := range cs {
 		c := &cs[i]
 		if c.SubmittedAt == nil || (c.SubmittedBy != nil && *c.SubmittedBy == actor && !owner) {
 			continue
 		}
-		_, tiers, base, err := approver(ctx, tx, c, *c.SubmittedAt)
-		if problem.Is(err, problem.Conflict) {
+		_, base, err := rules.approver(c, *c.SubmittedAt)
+		if err != nil {
 			continue // no rate for its currency: nobody can review it until one is recorded
-		} else if err != nil {
-			return nil, err
 		}
-		if !policies.CanApprove(tiers, roles, base) {
+		if !policies.CanApprove(rules.tiers, roles, base) {
 			continue
 		}
 		out = append(out, followup.Approval{ID: c.ID, Entity: "contract", Title: c.Number + " " + c.Title})

@@ -410,26 +410,44 @@ func (s *Service) mutateContract(ctx context.Context, id uuid.UUID, version int6
 	return out, err
 }
 
-// approver is the role the tenant's tiers name for c's amount, converted to the base currency
-// at the rate valid on day.
-func approver(ctx context.Context, tx *gorm.DB, c *Contract, day time.Time) (string, []policies.Tier, decimal.Decimal, error) {
+// reviewRules are what deciding a contract's approver needs: the tenant's approval tiers and
+// its exchange rates. Load them once for many contracts.
+type reviewRules struct {
+	tiers []policies.Tier
+	conv  *money.Converter
+}
+
+func loadReviewRules(ctx context.Context, tx *gorm.DB) (reviewRules, error) {
 	t, err := tenantRow(ctx, tx)
 	if err != nil {
-		return "", nil, decimal.Zero, err
+		return reviewRules{}, err
 	}
 	tiers := t.Settings.Data().ApprovalTiers
 	if len(tiers) == 0 {
 		tiers = policies.DefaultTiers()
 	}
 	conv, err := money.LoadConverter(ctx, tx)
+	return reviewRules{tiers: tiers, conv: conv}, err
+}
+
+// approver is the role the tiers name for c's amount, converted to the base currency at the
+// rate valid on day (conflict no_rate without one), and that base amount.
+func (r reviewRules) approver(c *Contract, day time.Time) (string, decimal.Decimal, error) {
+	base, err := r.conv.ToBase(c.money(), day)
+	if err != nil {
+		return "", decimal.Zero, problem.New(problem.Conflict, "no_rate", c.Currency, day.Format(time.DateOnly))
+	}
+	return policies.ApproverFor(r.tiers, base), base, nil
+}
+
+// approver is reviewRules.approver for one contract.
+func approver(ctx context.Context, tx *gorm.DB, c *Contract, day time.Time) (string, []policies.Tier, decimal.Decimal, error) {
+	r, err := loadReviewRules(ctx, tx)
 	if err != nil {
 		return "", nil, decimal.Zero, err
 	}
-	base, err := conv.ToBase(c.money(), day)
-	if err != nil {
-		return "", nil, decimal.Zero, problem.New(problem.Conflict, "no_rate", c.Currency, day.Format(time.DateOnly))
-	}
-	return policies.ApproverFor(tiers, base), tiers, base, nil
+	role, base, err := r.approver(c, day)
+	return role, r.tiers, base, err
 }
 
 // Submit sends a draft or rejected contract for review; the approver role for its amount is
