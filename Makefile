@@ -3,7 +3,7 @@ GO    ?= go
 GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
 
 # Test packages run two at a time (the machines have two cores); each creates its own
-# PostgreSQL database through app/store/storetest, so they do not interfere.
+# PostgreSQL database through app/storetest, so they do not interfere.
 TEST_FLAGS ?= -count=1 -p 2 -timeout 20m
 
 .PHONY: run build test test-web web bench lint tidy

@@ -13,7 +13,7 @@
 # See docs/BENCHMARKS.md.
 #
 # PostgreSQL: a fresh database crm_bench_<pid> owned by the non-superuser role crm_owner
-# (created by the administrator connection, as app/store/storetest does); the server migrates
+# (created by the administrator connection, as app/storetest does); the server migrates
 # as crm_owner and serves as crm_app, a role that owns nothing and is subject to row-level
 # security. The database is dropped on exit, whatever the exit.
 #

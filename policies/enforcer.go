@@ -19,7 +19,7 @@ import (
 
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Role is a tenant's role row: its name and data scope (its grants live in Casbin).

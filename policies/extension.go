@@ -8,7 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // extObjectRE matches the permission objects of plugin modules: ext:{plugin id}:{object}.

@@ -19,7 +19,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Platform administrators run the service (TEN-6). They are not tenant users: their accounts,

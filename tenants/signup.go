@@ -13,8 +13,8 @@ import (
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // SignupInput is the body of POST /signup (TEN-1).

@@ -16,8 +16,8 @@ import (
 
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Status is a tenant's lifecycle state (TEN-4).

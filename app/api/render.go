@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // ProblemBody is the RFC 9457 body of every error answer.

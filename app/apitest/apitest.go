@@ -35,7 +35,7 @@ import (
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 // Env is a running server on one database.

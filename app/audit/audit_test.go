@@ -13,7 +13,7 @@ import (
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/audit"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func TestDiff(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/server"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }

@@ -19,7 +19,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Product is the stored record. Code is unique in the tenant.

@@ -18,8 +18,8 @@ import (
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Classification (CUS-6) and its plugin hook (PLG-2).

@@ -20,7 +20,7 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/outbox"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // cxCustomer is the part of a customer these tests look at.

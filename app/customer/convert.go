@@ -7,7 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // CreateTx is Create in the caller's transaction, for lead conversion (a customer, its contact

@@ -26,8 +26,8 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/storetest"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // coreCustomer is a customer as API.md names its fields (decoded independently of the

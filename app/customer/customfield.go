@@ -12,8 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // maxCustomText caps a text custom field's value, in characters.

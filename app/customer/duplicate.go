@@ -11,7 +11,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // DuplicateQuery is GET /customers/duplicates: the values a new customer would have.

@@ -15,7 +15,7 @@ import (
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Filter are the list and export query parameters (CUS-9).

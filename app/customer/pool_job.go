@@ -9,7 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/smecrm/crm/app/jobs"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // poolRecycleArgs is the hourly job that applies every tenant's pool rules (NFR-3: it is a

@@ -17,7 +17,7 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 func coreSearch(t testing.TB, as *apitest.Client, q string) []coreCustomer {

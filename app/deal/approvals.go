@@ -8,8 +8,8 @@ import (
 
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Approvals lists, for the acting user's task list (GET /me/tasks), the contracts waiting for

@@ -14,7 +14,7 @@ import (
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func init() { customer.AddTimelineSource(timelineItems) }

@@ -12,7 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/apitest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func TestSalesOnCustomerTimelineAndMerge(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/deal"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 type installment struct {

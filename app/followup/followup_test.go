@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/apitest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 type fuView struct {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func init() {

@@ -20,9 +20,9 @@ import (
 	"github.com/smecrm/crm/app/notify/smtpsink"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 func TestCadenceDays(t *testing.T) {

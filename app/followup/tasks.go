@@ -9,7 +9,7 @@ import (
 
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Task is a customer to follow up.

@@ -22,7 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Queue is the application's job queue.

@@ -11,7 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Run statuses: a run is queued until a worker takes it, running while it works, and ends

@@ -13,7 +13,7 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // mustCreateRun creates a queued run in c's tenant, started by user.

@@ -6,8 +6,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // MatchRule returns the index of the first rule matching a lead's region and industry (an

@@ -11,7 +11,7 @@ import (
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // ConvertInput is the body of POST /leads/{id}/convert.

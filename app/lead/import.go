@@ -11,7 +11,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // MaxImportRows bounds one lead import; it runs within the request.

@@ -25,8 +25,8 @@ import (
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Statuses: open → in_progress → resolved, or declined before it is resolved.

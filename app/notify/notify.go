@@ -17,8 +17,8 @@ import (
 
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Notification is one stored in-app notification.

@@ -14,7 +14,7 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/notify/smtpsink"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func TestNotificationsAPI(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Service runs the pipeline.

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/apitest"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }

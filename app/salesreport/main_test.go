@@ -3,7 +3,7 @@ package salesreport_test
 import (
 	"testing"
 
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/storetest"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // isolatedTables are tenant tables a forgotten scope would leak from.

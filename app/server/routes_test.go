@@ -19,7 +19,7 @@ import (
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
 )

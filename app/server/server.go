@@ -39,11 +39,11 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
 	"github.com/smecrm/crm/plugins/host"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Version is the build's version, set by the linker.

@@ -27,7 +27,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // Dialects.

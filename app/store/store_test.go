@@ -12,8 +12,8 @@ import (
 
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/storetest"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }

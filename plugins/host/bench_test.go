@@ -18,8 +18,8 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/host"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Benchmarks of the classifier plugin, run by `make bench` (bench/run.sh) as

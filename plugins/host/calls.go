@@ -15,8 +15,8 @@ import (
 
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // scopedHost is the host API of one call: the tenant, plugin and user come from the scope

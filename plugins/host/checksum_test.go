@@ -11,7 +11,7 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 	"github.com/smecrm/crm/plugins/host"
 )
 

@@ -11,8 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/outbox"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // Event delivery (PLG-3). A supervised goroutine looks at the outbox every EventPoll: for

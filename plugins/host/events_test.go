@@ -14,8 +14,8 @@ import (
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/server"
-	"github.com/smecrm/crm/app/store/storetest"
-	"github.com/smecrm/crm/tenants/tenantctx"
+	"github.com/smecrm/crm/app/storetest"
+	"github.com/smecrm/crm/app/tenantctx"
 )
 
 type recorded struct {

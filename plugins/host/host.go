@@ -40,8 +40,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // States of a plugin process as the plugins API reports them.

@@ -17,7 +17,7 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/server"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 	"github.com/smecrm/crm/plugins/host"
 )
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/smecrm/crm/app/apitest"
-	"github.com/smecrm/crm/app/store/storetest"
+	"github.com/smecrm/crm/app/storetest"
 )
 
 const cvBase = "/api/v1/ext/commercial-vehicle"

@@ -14,8 +14,8 @@ import (
 
 	"github.com/smecrm/crm/app/auth"
 	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 func adminCmd() *cobra.Command {

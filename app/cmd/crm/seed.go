@@ -29,8 +29,8 @@ import (
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
-	"github.com/smecrm/crm/tenants/tenantctx"
 )
 
 // seedOptions are the flags of crm seed.
