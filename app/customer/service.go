@@ -233,14 +233,6 @@ func (s *Service) setOwnerAndDepartment(tx *gorm.DB, c *Customer, dept *uuid.UUI
 	return nil
 }
 
-// departmentRow reads the org table (owned by app/org) for the import's department names.
-type departmentRow struct {
-	TenantID uuid.UUID `gorm:"primaryKey"`
-	ID       uuid.UUID `gorm:"primaryKey"`
-}
-
-func (departmentRow) TableName() string { return "departments" }
-
 // Duplicate is a possible duplicate of a customer being created or imported.
 type Duplicate struct {
 	ID      uuid.UUID `json:"id"`

@@ -30,6 +30,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -747,7 +748,8 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := tx.Take(&file, "job_id = ?", a.RunID).Error; err != nil {
 			return err
 		}
-		return tx.Take(&actor, "id = ?", a.ActorID).Error
+		actor, err = org.FindUser(tx, a.ActorID)
+		return err
 	})
 	if problem.Is(err, problem.NotFound) {
 		return nil // the run (or its tenant) is gone: nothing to do
@@ -844,16 +846,9 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 	})
 }
 
-// importUser is a tenant user as the importer needs it: owner_email look-ups and owners'
-// departments.
-type importUser struct {
-	ID           uuid.UUID
-	Email        string
-	DepartmentID *uuid.UUID
-	Status       string
-}
-
-func (importUser) TableName() string { return "users" }
+// importUser is a tenant user as the importer needs it (owner_email look-ups and owners'
+// departments), read through app/org, which owns the table.
+type importUser = org.User
 
 // runRef is a customer created by an earlier row of the same run.
 type runRef struct {
@@ -891,8 +886,8 @@ func (s *Service) newImporter(ctx context.Context, run *jobs.Run, p ImportParams
 		imp.defs[d.Key] = d
 	}
 	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		var us []importUser
-		if err := tx.Find(&us).Error; err != nil {
+		us, err := org.Directory(tx)
+		if err != nil {
 			return err
 		}
 		for _, u := range us {
@@ -1898,25 +1893,15 @@ type nameIndex struct {
 
 func exportNames(tx *gorm.DB) (nameIndex, error) {
 	idx := nameIndex{users: map[uuid.UUID][2]string{}, depts: map[uuid.UUID]string{}}
-	var us []struct {
-		ID          uuid.UUID
-		Name, Email string
-	}
-	if err := tx.Model(&importUser{}).Select("id", "name", "email").Find(&us).Error; err != nil {
+	us, err := org.Directory(tx)
+	if err != nil {
 		return idx, err
 	}
 	for _, u := range us {
 		idx.users[u.ID] = [2]string{u.Name, u.Email}
 	}
-	var ds []struct {
-		ID   uuid.UUID
-		Name string
-	}
-	if err := tx.Model(&departmentRow{}).Select("id", "name").Find(&ds).Error; err != nil {
+	if idx.depts, err = org.DepartmentNamesAll(tx); err != nil {
 		return idx, err
-	}
-	for _, d := range ds {
-		idx.depts[d.ID] = d.Name
 	}
 	return idx, nil
 }

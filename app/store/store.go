@@ -44,6 +44,8 @@ type DB struct {
 	// URL is the connection URL the handle was opened with (without secrets in logs).
 	URL string
 
+	tenantTables tenantTables
+
 	hooksMu       sync.RWMutex
 	tenantChanged []func(tenantID uuid.UUID)
 }
@@ -97,7 +99,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(rawURL), err)
 	}
-	if err := registerTenantScope(gdb); err != nil {
+	if err := registerTenantScope(gdb, &db.tenantTables); err != nil {
 		return nil, err
 	}
 	sqlDB, err := gdb.DB()
@@ -116,7 +118,22 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("connect %s: %w", redact(rawURL), err)
 	}
 	db.gdb, db.sqlDB = gdb, sqlDB
+	if err := db.RefreshTenantTables(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// RefreshTenantTables re-reads which tables are tenant-owned. Open does it; Migrate does it
+// for its own handle after the schema changes.
+func (db *DB) RefreshTenantTables(ctx context.Context) error {
+	tables, err := loadTenantTables(ctx, db.sqlDB, db.Dialect)
+	if err != nil {
+		return err
+	}
+	db.tenantTables.set(tables)
+	return nil
 }
 
 // Close closes the pool.
