@@ -496,11 +496,9 @@ func (w *reclassifyWorker) Work(ctx context.Context, _ *river.Job[reclassifyArgs
 	})
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &reclassifyWorker{s: s})
-		q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
-	})
+func (s *Service) classifyJobs(q *jobs.Queue) {
+	jobs.Register(q, &reclassifyWorker{s: s})
+	q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
 }
 
 // classesPerUpdate bounds the rows of one set-based class update (five parameters each).

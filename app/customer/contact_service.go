@@ -397,14 +397,7 @@ func (s *Service) UpdateContact(ctx context.Context, id uuid.UUID, u ContactUpda
 func (s *Service) saveContact(tx *gorm.DB, ct *Contact) error {
 	old := ct.Version
 	ct.UpdatedAt, ct.Version = s.now(), old+1
-	res := tx.Model(ct).Where("version = ?", old).Select("*").Omit("created_at", "id", "customer_id").Updates(ct)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return problem.New(problem.Conflict, "version_conflict")
-	}
-	return nil
+	return store.SaveVersioned(tx, ct, old, "customer_id") // a contact moves only by a merge
 }
 
 // DeleteContact soft-deletes a contact (deleted_at). It no longer counts as primary and its

@@ -40,17 +40,21 @@ type Service struct {
 	// PoolExemptions keep idle customers out of the public pool, e.g. those with open
 	// opportunities (pool.go).
 	PoolExemptions []PoolExemption
+	// MergeHooks move the later modules' records (follow-ups, opportunities, orders, …) from a
+	// merged customer, in order, in the merge's transaction, after its contacts moved.
+	MergeHooks []MergeHook
+	// TimelineSources feed the customer's timeline beside its audit history.
+	TimelineSources []TimelineSource
 }
 
-// RegisterJobs adds this package's background jobs (each file registers its own in
-// jobRegistrations) to the queue.
+// RegisterJobs adds every background job of the customer archive to the queue.
 func (s *Service) RegisterJobs(q *jobs.Queue) {
-	for _, register := range jobRegistrations {
-		register(s, q)
-	}
+	s.abcJobs(q)        // abc.go: nightly ABC value classes
+	s.classifyJobs(q)   // classify.go: nightly re-classification
+	s.poolJobs(q)       // pool_job.go: hourly pool recycling and warnings
+	s.recycleBinJobs(q) // recyclebin.go: purge after 30 days
+	s.importJobs(q)     // transfer.go: imports and their sweep
 }
-
-var jobRegistrations []func(*Service, *jobs.Queue)
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -519,14 +523,11 @@ const RecycleBinDays = 30
 // change answers conflict.
 func (s *Service) save(tx *gorm.DB, c *Customer, old int64, now time.Time) error {
 	c.UpdatedAt, c.Version = now, old+1
-	// UpdateColumns, not Updates: Updates would replace updated_at with GORM's own clock.
-	res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").UpdateColumns(c)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		c.Version = old
-		return problem.New(problem.Conflict, "version_conflict")
+	if err := store.SaveVersioned(tx, c, old); err != nil {
+		if problem.Is(err, problem.Conflict) {
+			c.Version = old
+		}
+		return err
 	}
 	return nil
 }

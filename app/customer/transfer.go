@@ -639,12 +639,10 @@ func (w *importSweepWorker) Work(ctx context.Context, _ *river.Job[importSweepAr
 	})
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &importWorker{s: s})
-		jobs.Register(q, &importSweepWorker{s: s})
-		q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
-	})
+func (s *Service) importJobs(q *jobs.Queue) {
+	jobs.Register(q, &importWorker{s: s})
+	jobs.Register(q, &importSweepWorker{s: s})
+	q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
 }
 
 // ImportReport is the report of an import run: counts, then the rows that failed (one entry
@@ -1692,12 +1690,8 @@ func (imp *importer) merge(ctx context.Context, tx *gorm.DB, ops []mergeOp) erro
 		c := targets[id]
 		old := c.Version
 		c.UpdatedAt, c.Version = imp.s.now(), old+1
-		res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").Updates(c)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+		if err := store.SaveVersioned(tx, c, old); err != nil {
+			return err
 		}
 		after, err := view(imp.s.Keys, c)
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
@@ -262,10 +263,10 @@ func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
 
 // GetContract returns one contract.
 func (s *Service) GetContract(ctx context.Context, id uuid.UUID) (ContractView, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.contract", showContract)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.contract", showContract)
 }
 
-// showContract is contractView for reads through opportunity.GetScoped and ListScoped.
+// showContract is contractView for reads through policies.GetScoped and ListScoped.
 func showContract(_ *gorm.DB, c *Contract) (ContractView, error) { return contractView(c), nil }
 
 // ContractFilter are the list parameters of GET /contracts.
@@ -282,7 +283,7 @@ type ContractFilter struct {
 
 // ListContracts returns a page of contracts in the actor's scope, oldest first.
 func (s *Service) ListContracts(ctx context.Context, f ContractFilter) (api.Page[ContractView], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.CustomerID != "" {
 			q = q.Where("customer_id = ?", uuid.MustParse(f.CustomerID))
 		}
@@ -398,7 +399,7 @@ func (s *Service) mutateContract(ctx context.Context, id uuid.UUID, version int6
 		}
 		old := c.Version
 		c.Version, c.UpdatedAt = old+1, s.now()
-		if err := opportunity.SaveVersioned(tx, &c, old); err != nil {
+		if err := store.SaveVersioned(tx, &c, old); err != nil {
 			return err
 		}
 		out = contractView(&c)

@@ -92,3 +92,10 @@ func namesOf(tx *gorm.DB, model any, ids []uuid.UUID) (map[uuid.UUID]string, err
 	}
 	return out, nil
 }
+
+// CountUsers counts the users of tx's tenant.
+func CountUsers(tx *gorm.DB) (int64, error) {
+	var n int64
+	err := tx.Model(&User{}).Count(&n).Error
+	return n, err
+}

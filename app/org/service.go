@@ -14,7 +14,6 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
 )
 
@@ -285,15 +284,11 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 		}
 		u.UpdatedAt = s.now()
 		u.Version++
-		res := tx.Model(&u).Where("version = ?", upd.Version).Select("*").Omit("created_at", "id").Updates(&u)
-		if res.Error != nil {
-			if store.IsDuplicate(res.Error) {
+		if err := store.SaveVersioned(tx, &u, upd.Version); err != nil {
+			if store.IsDuplicate(err) {
 				return emailTaken()
 			}
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+			return err
 		}
 		if upd.Roles != nil {
 			if err := policies.SetUserRoles(ctx, tx, u.ID, roles); err != nil {
@@ -359,29 +354,15 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 
 // rolesInTx reads a user's roles from the stored rules (not the cache, which may predate tx).
 func rolesInTx(ctx context.Context, tx *gorm.DB, userID uuid.UUID) ([]string, error) {
-	tid, _ := tenantctx.TenantID(ctx)
-	var roles []string
-	err := tx.Table("casbin_rule").Where("ptype = 'g' AND v0 = ? AND v2 = ?", "u:"+userID.String(), tid.String()).Order("v1").Pluck("v1", &roles).Error
-	return roles, err
+	return policies.StoredUserRoles(ctx, tx, userID)
 }
 
 // lockTenant serializes, per tenant, the changes whose checks read rows that a concurrent
 // change may be altering: removing an owner (two owners removing each other would each still
 // see the other and leave none) and moving a user or department (A under B while B goes under
 // A would each pass the loop check). Under READ COMMITTED the statements after the lock see
-// what the other change committed. Callers take it before locking any other row, in the same
-// order as the policy-version bump (which updates the tenant row too), so the two cannot
-// deadlock. SQLite transactions are serialized already (BEGIN IMMEDIATE).
-func lockTenant(ctx context.Context, tx *gorm.DB) error {
-	if tx.Dialector.Name() != store.Postgres {
-		return nil
-	}
-	tid, ok := tenantctx.TenantID(ctx)
-	if !ok {
-		return store.ErrNoTenant
-	}
-	return tx.Exec("SELECT id FROM tenants WHERE id = ? FOR UPDATE", tid).Error
-}
+// what the other change committed.
+func lockTenant(ctx context.Context, tx *gorm.DB) error { return store.LockTenant(ctx, tx) }
 
 func ensureAnotherOwner(ctx context.Context, tx *gorm.DB, except uuid.UUID) error {
 	if err := lockTenant(ctx, tx); err != nil {

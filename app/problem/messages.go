@@ -88,6 +88,8 @@ var catalog = map[string]msg{
 	"bad_json":             {"请求体不是有效的 JSON。", "請求內容不是有效的 JSON。", "The request body is not valid JSON."},
 	"bad_query":            {"查询参数无效。", "查詢參數無效。", "The query parameters are invalid."},
 	"too_large":            {"请求内容超过上限。", "請求內容超過上限。", "The request body is too large."},
+	"bad_encoding":         {"请求体的压缩数据已损坏。", "請求內容的壓縮資料已損毀。", "The compressed request body is corrupt."},
+	"unsupported_encoding": {"不支持该内容编码：请求体只能使用一层 gzip、deflate 或 br 压缩。", "不支援該內容編碼：請求內容只能使用一層 gzip、deflate 或 br 壓縮。", "Unsupported Content-Encoding: a request body may be compressed once, with gzip, deflate or br."},
 	"unsupported_media":    {"请求体须为 application/json。", "請求內容須為 application/json。", "The request body must be application/json."},
 	"internal":             {"服务器出错了，我们已记录。", "伺服器出錯了，我們已記錄。", "Something went wrong on our side; it has been logged."},
 	"unavailable":          {"服务暂时不可用。", "服務暫時不可用。", "The service is temporarily unavailable."},
