@@ -69,6 +69,7 @@ var catalog = map[string]msg{
 	"title.payload_too_large":      {"请求内容过大", "請求內容過大", "Payload too large"},
 	"title.unsupported_media_type": {"不支持的内容类型", "不支援的內容類型", "Unsupported media type"},
 	"title.unavailable":            {"服务暂不可用", "服務暫不可用", "Service unavailable"},
+	"title.bad_gateway":            {"插件应答无效", "外掛程式回應無效", "Bad answer from a plugin"},
 	"title.internal":               {"服务器内部错误", "伺服器內部錯誤", "Internal error"},
 
 	// details
@@ -209,6 +210,7 @@ var catalog = map[string]msg{
 	"notify.followup_due.body":    {"客户“%s”计划于 %s 跟进，现在到期了。", "客戶「%s」計畫於 %s 跟進，現在到期了。", "The follow-up of customer \"%s\" planned for %s is due now."},
 	"notify.followup_early.title": {"即将跟进：%[1]s", "即將跟進：%[1]s", "Follow-up coming up: %[1]s"},
 	"notify.followup_early.body":  {"客户“%s”计划于 %s 跟进，请做好准备。", "客戶「%s」計畫於 %s 跟進，請做好準備。", "The follow-up of customer \"%s\" is planned for %s."},
+	"module_redirect_refused":     {"插件试图跳转到其范围以外的地址，已拒绝。", "外掛程式試圖轉向其範圍以外的位址，已拒絕。", "The plugin tried to redirect outside its own pages; refused."},
 	"module_bad_request":          {"请求无法处理。", "請求無法處理。", "The request cannot be processed."},
 	"module_forbidden":            {"您的角色不允许此操作。", "您的角色不允許此操作。", "Your role does not allow this."},
 	"module_conflict":             {"该操作与记录的当前状态冲突。", "該操作與紀錄的目前狀態衝突。", "This conflicts with the record's current state."},
