@@ -106,9 +106,11 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		return View{}, err
 	}
 	var out View
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	built := *c // each attempt starts from the record as built
+	err = s.classifyingTx(ctx, func(ctx context.Context, tx *gorm.DB) error {
 		var err error
-		out, err = s.createTx(ctx, tx, in, c)
+		c := built
+		out, err = s.createTx(ctx, tx, in, &c)
 		return err
 	})
 	return out, err
