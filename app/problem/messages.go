@@ -232,7 +232,7 @@ var catalog = map[string]msg{
 	"contract_locked":          {"只有草稿或被驳回的合同可以修改。", "只有草稿或被駁回的合約可以修改。", "Only a draft or rejected contract can be changed."},
 	"contract_not_signed":      {"合同尚未签署。", "合約尚未簽署。", "The contract is not signed yet."},
 	"approval_tier":            {"此金额须由%s或更高级别的角色审批。", "此金額須由%s或更高級別的角色審批。", "This amount must be approved by the %s role or a more senior one."},
-	"approve_own":              {"不能审批自己提交的合同。", "不能審批自己提交的合約。", "You cannot approve a contract you submitted."},
+	"approve_own":              {"不能审批自己负责或提交的合同。", "不能審批自己負責或提交的合約。", "You cannot approve a contract you own or submitted."},
 	"no_rate":                  {"%v 在 %v 没有可用汇率，请先录入汇率。", "%v 在 %v 沒有可用匯率，請先登錄匯率。", "No exchange rate for %v on %v; record one first."},
 	"field.currency":           {"未知币种，请使用 ISO 4217 代码，如 CNY。", "未知幣別，請使用 ISO 4217 代碼，如 CNY。", "Unknown currency; use an ISO 4217 code such as CNY."},
 	"field.money_decimals":     {"该币种最多 %v 位小数。", "該幣別最多 %v 位小數。", "At most %v decimals in this currency."},
