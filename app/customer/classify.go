@@ -375,6 +375,9 @@ func (s *Service) ClassifyNow(ctx context.Context, id uuid.UUID) (View, error) {
 // classifyNow is ClassifyNow inside classifyOutsideTx.
 func (s *Service) classifyNow(ctx context.Context, id uuid.UUID) (View, error) {
 	return s.mutate(ctx, id, 0, "classify", "", false, func(tx *gorm.DB, c *Customer) error {
+		if err := s.poolGuard(ctx, c); err != nil {
+			return err
+		}
 		res, err := s.classifyOne(ctx, tx, c)
 		if err != nil {
 			return err
