@@ -65,6 +65,13 @@ func (s *Service) Merge(ctx context.Context, intoID, fromID uuid.UUID) (View, er
 		if err != nil {
 			return err
 		}
+		// Merging changes both records, so a pool customer is claimed first, as for an edit.
+		if err := s.poolGuard(ctx, into); err != nil {
+			return err
+		}
+		if err := s.poolGuard(ctx, from); err != nil {
+			return err
+		}
 		intoBefore, err := view(s.Keys, into)
 		if err != nil {
 			return err

@@ -98,7 +98,9 @@ type Input struct {
 func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 	// Naming another owner is an assignment, which needs customer:assign as a PATCH of the
 	// owner does; without it a salesperson could hand customers to colleagues at creation.
-	if actor := tenantctx.ActorFrom(ctx); in.OwnerID != nil && *in.OwnerID != actor.UserID && actor.UserID != uuid.Nil && s.Authz != nil {
+	// So is filing it under a department other than the actor's own.
+	if actor := tenantctx.ActorFrom(ctx); actor.UserID != uuid.Nil && s.Authz != nil &&
+		((in.OwnerID != nil && *in.OwnerID != actor.UserID) || (in.DepartmentID != nil && *in.DepartmentID != actor.DepartmentID)) {
 		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
 			return View{}, err
 		}
@@ -108,9 +110,11 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		return View{}, err
 	}
 	var out View
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	built := *c // each attempt starts from the record as built
+	err = s.classifyingTx(ctx, func(ctx context.Context, tx *gorm.DB) error {
 		var err error
-		out, err = s.createTx(ctx, tx, in, c)
+		c := built
+		out, err = s.createTx(ctx, tx, in, &c)
 		return err
 	})
 	return out, err

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -530,8 +531,16 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 	}); err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := resolveMapping(t.header, mapping, defs); err != nil {
+	cols, err := resolveMapping(t.header, mapping, defs)
+	if err != nil {
 		return uuid.Nil, err
+	}
+	// An owner_email column assigns customers, which needs customer:assign as naming an owner
+	// on a single create does.
+	if s.Authz != nil && tenantctx.ActorFrom(ctx).UserID != uuid.Nil && slices.ContainsFunc(cols, func(c mappedColumn) bool { return c.target == "owner_email" }) {
+		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
+			return uuid.Nil, err
+		}
 	}
 	if onDup == OnDuplicateMerge && s.Authz != nil {
 		if err := s.Authz.Require(ctx, "customer", "update"); err != nil {

@@ -2,7 +2,6 @@ package deal
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -477,10 +476,11 @@ type ReviewInput struct {
 	Comment string `json:"comment" validate:"max=2000"`
 }
 
-// Review approves or rejects a contract under review (IAM-7): the reviewer needs a role that
-// may approve its amount under the tenant's current tiers (the named role or a more senior
-// one) and cannot review their own submission unless they are the owner. A rejection needs a
-// comment. Fails with forbidden, conflict or validation_failed.
+// Review approves or rejects a contract under review (IAM-7): the reviewer needs the approver
+// role fixed at submission (or a more senior one) — exchange rates or tiers recorded since do
+// not move it — and cannot review a contract they own or submitted, whatever their role
+// (approve_own). A rejection needs a comment. Fails with forbidden, conflict or
+// validation_failed.
 func (s *Service) Review(ctx context.Context, id uuid.UUID, in ReviewInput, approve bool) (ContractView, error) {
 	if strings.IndexByte(in.Comment, 0) >= 0 {
 		return ContractView{}, problem.Field("comment", "invalid", "field.invalid")
@@ -501,20 +501,32 @@ func (s *Service) Review(ctx context.Context, id uuid.UUID, in ReviewInput, appr
 		if err != nil {
 			return err
 		}
-		if c.SubmittedBy != nil && *c.SubmittedBy == actor && !slices.Contains(roles, policies.Owner) {
-			return problem.New(problem.Forbidden, "approve_own")
-		}
-		role, tiers, base, err := approver(ctx, tx, c, *c.SubmittedAt)
-		if err != nil {
+		if err := checkReviewer(c, actor, roles); err != nil {
 			return err
 		}
-		if !policies.CanApprove(tiers, roles, base) {
-			return problem.New(problem.Forbidden, "approval_tier", role)
-		}
+		role := c.ApproverRole
 		now := s.now()
 		c.Status, c.ApproverRole, c.ReviewedBy, c.ReviewedAt, c.ReviewComment = to, role, &actor, &now, strings.TrimSpace(in.Comment)
 		return nil
 	})
+}
+
+// checkReviewer is Review's rule for who may decide c: not its owner nor its submitter
+// (forbidden approve_own), and only a role that may approve as c's approver role (forbidden
+// approval_tier). A contract submitted before the approver role was stored has none: its
+// reviewer needs the top tier's authority (the owner).
+func checkReviewer(c *Contract, actor uuid.UUID, roles []string) error {
+	if (c.SubmittedBy != nil && *c.SubmittedBy == actor) || (c.OwnerID == actor) {
+		return problem.New(problem.Forbidden, "approve_own")
+	}
+	need := c.ApproverRole
+	if need == "" {
+		need = policies.Owner
+	}
+	if !policies.CanApproveAs(roles, need) {
+		return problem.New(problem.Forbidden, "approval_tier", need)
+	}
+	return nil
 }
 
 // SignInput is the body of POST /contracts/{id}/sign.

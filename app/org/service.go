@@ -14,6 +14,7 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
 )
 
@@ -110,6 +111,9 @@ func (s *Service) CreateUserTx(ctx context.Context, tx *gorm.DB, in NewUser) (Us
 		return u, err
 	}
 	if err := checkRoles(tx, in.Roles); err != nil {
+		return u, err
+	}
+	if err := mayGrantRoles(ctx, tx, nil, in.Roles); err != nil {
 		return u, err
 	}
 	if err := tx.Create(&u).Error; err != nil {
@@ -240,6 +244,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 			return err
 		}
 		before := u.View(oldRoles)
+		if err := mayChangeUser(ctx, tx, u.ID, oldRoles, upd.Password != nil); err != nil {
+			return err
+		}
 		if upd.Email != nil {
 			u.Email = normEmail(*upd.Email)
 		}
@@ -274,6 +281,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 				return err
 			}
 			roles = normRoles(*upd.Roles)
+			if err := mayGrantRoles(ctx, tx, oldRoles, roles); err != nil {
+				return err
+			}
 		}
 		wasOwner := policies.HasRole(oldRoles, policies.Owner) && before.Status == UserActive
 		stillOwner := policies.HasRole(roles, policies.Owner) && u.Status == UserActive
@@ -333,6 +343,9 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		if err := mayChangeUser(ctx, tx, u.ID, roles, false); err != nil {
+			return err
+		}
 		if policies.HasRole(roles, policies.Owner) {
 			if err := ensureAnotherOwner(ctx, tx, u.ID); err != nil {
 				return err
@@ -350,6 +363,59 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 		}
 		return audit.Record(ctx, tx, "deactivate", "user", u.ID.String(), before, u.View(roles))
 	})
+}
+
+// actingRoles answers the acting user's roles as stored in tx, and false for changes made
+// without a user (signup creating the owner, the command line), which these rules do not limit.
+func actingRoles(ctx context.Context, tx *gorm.DB) (uuid.UUID, []string, bool, error) {
+	me := tenantctx.ActorFrom(ctx).UserID
+	if me == uuid.Nil {
+		return me, nil, false, nil
+	}
+	roles, err := rolesInTx(ctx, tx, me)
+	return me, roles, true, err
+}
+
+// mayGrantRoles checks that the acting user may give every role in after that the user did not
+// have before, and take away every role of before missing from after (policies.MayGrant): only
+// an owner makes an owner, and nobody grants a role equal to or above their own. Forbidden
+// with role_grant_denied otherwise.
+func mayGrantRoles(ctx context.Context, tx *gorm.DB, before, after []string) error {
+	_, mine, ok, err := actingRoles(ctx, tx)
+	if err != nil || !ok {
+		return err
+	}
+	check := func(from, to []string) error {
+		for _, r := range to {
+			if !slices.Contains(from, r) && !policies.MayGrant(mine, r) {
+				return problem.New(problem.Forbidden, "role_grant_denied", r)
+			}
+		}
+		return nil
+	}
+	if err := check(before, after); err != nil {
+		return err
+	}
+	return check(after, before)
+}
+
+// mayChangeUser guards another user's account: an owner's account (roles, department,
+// status, name, email, password) is changed only by an owner (owner_account_protected), and a
+// password is set only by the user themselves or, as a forced reset, by an owner
+// (password_self_only). Both are forbidden.
+func mayChangeUser(ctx context.Context, tx *gorm.DB, target uuid.UUID, targetRoles []string, password bool) error {
+	me, mine, ok, err := actingRoles(ctx, tx)
+	if err != nil || !ok || me == target {
+		return err
+	}
+	owner := policies.HasRole(mine, policies.Owner)
+	if policies.HasRole(targetRoles, policies.Owner) && !owner {
+		return problem.New(problem.Forbidden, "owner_account_protected")
+	}
+	if password && !owner {
+		return problem.New(problem.Forbidden, "password_self_only")
+	}
+	return nil
 }
 
 // rolesInTx reads a user's roles from the stored rules (not the cache, which may predate tx).

@@ -165,6 +165,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	if popt.FollowUps == nil {
 		popt.FollowUps = s.FollowUps.ScheduleTask // plugins' follow-up tasks land on the owners' task lists
 	}
+	if popt.Authz == nil {
+		popt.Authz = authz // customer look-ups on a user's behalf stay in their data scope
+	}
 	s.Plugins = host.New(db, popt)
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}

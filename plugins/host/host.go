@@ -42,6 +42,7 @@ import (
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
+	"github.com/smecrm/crm/policies"
 )
 
 // States of a plugin process as the plugins API reports them.
@@ -97,6 +98,9 @@ type Options struct {
 	// FollowUps creates follow-up tasks for the host API call of that name; nil keeps the
 	// task in the plugin's own record store (type "followup_task").
 	FollowUps FollowUpCreator
+	// Authz resolves the acting user's data scope for customer look-ups made on a user's
+	// behalf (module requests, classifications within a user's write); nil: tenant scope.
+	Authz *policies.Authorizer
 }
 
 func (o *Options) defaults() {
@@ -626,7 +630,12 @@ func newToken() string {
 type scope struct {
 	plugin *proc
 	tenant uuid.UUID
-	user   uuid.UUID
+	// user and dept are the acting user's, nil for background calls (events).
+	user uuid.UUID
+	dept uuid.UUID
+	// info is the tenant as the user's request resolved it (the policy version for their
+	// data scope); zero for background calls.
+	info tenantctx.Info
 }
 
 // resolve maps a call token to the host API of its call, for this plugin only.
@@ -668,7 +677,8 @@ func (h *Host) call(ctx context.Context, pluginID, method string, timeout time.D
 	}
 	actor := tenantctx.ActorFrom(ctx)
 	tok := newToken()
-	h.tokens.Store(tok, &scope{plugin: p, tenant: tid, user: actor.UserID})
+	info, _ := tenantctx.InfoFrom(ctx)
+	h.tokens.Store(tok, &scope{plugin: p, tenant: tid, user: actor.UserID, dept: actor.DepartmentID, info: info})
 	defer h.tokens.Delete(tok)
 	ci := sdk.CallInfo{Token: tok, TenantID: tid.String(), Roles: actor.Roles, Locale: tenantctx.Locale(ctx), Config: cfg}
 	if actor.UserID != uuid.Nil {
