@@ -33,8 +33,9 @@ import (
 // The row importer: what an import run (import_job.go) does with the rows of its file.
 
 // importUser is a tenant user as the importer needs it: owner_email look-ups and owners'
-// departments.
+// departments. Its TenantID makes it tenant-owned, so the store scopes its reads to the tenant.
 type importUser struct {
+	TenantID     uuid.UUID
 	ID           uuid.UUID
 	Email        string
 	DepartmentID *uuid.UUID
