@@ -119,8 +119,10 @@ func TestPutRoleTakesEffect(t *testing.T) {
 		// A cookie session too: the grant must apply to sessions and tokens alike.
 		salesWeb := sales.Session()
 		foreign := other.AddUser(t, "salesperson")
+		// A salesperson grants only roles ranked below their own: a custom role (rank 0).
+		owner.MustDo(t, "PUT", "/api/v1/roles/intern", map[string]any{"name": "实习生", "data_scope": "own", "permissions": []policies.Perm{}}, 200, nil)
 		newUser := func(c *apitest.Client) map[string]any {
-			return map[string]any{"email": apitest.UniqueSlug("n") + "@" + c.Company.Slug + ".example.com", "name": "新人", "roles": []string{"salesperson"}}
+			return map[string]any{"email": apitest.UniqueSlug("n") + "@" + c.Company.Slug + ".example.com", "name": "新人", "roles": []string{"intern"}}
 		}
 
 		sales.MustDo(t, "POST", "/api/v1/users", newUser(sales), 403, nil)

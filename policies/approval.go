@@ -84,7 +84,13 @@ func ApproverFor(tiers []Tier, amount decimal.Decimal) string {
 // approval authority (salesperson, custom roles), so it never qualifies by rank; a tier headed
 // by a custom role is approvable by that role and by every ranked role.
 func CanApprove(tiers []Tier, roles []string, amount decimal.Decimal) bool {
-	need := ApproverFor(tiers, amount)
+	return CanApproveAs(roles, ApproverFor(tiers, amount))
+}
+
+// CanApproveAs reports whether a user holding roles may approve what needs the role need
+// (fixed on a record when it was submitted): need itself, the owner, or a role at least as
+// senior.
+func CanApproveAs(roles []string, need string) bool {
 	needRank := ApprovalRank(need)
 	for _, r := range roles {
 		if rank := ApprovalRank(r); r == need || r == Owner || (rank > 0 && rank >= needRank) {

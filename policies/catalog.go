@@ -59,7 +59,10 @@ type RoleDef struct {
 	Key          string
 	DataScope    DataScope
 	ApprovalRank int
-	Names        map[string]string // locale → name
+	// GrantRank orders roles for granting (IAM-3): a user grants or takes away only roles
+	// ranked below their own; see MayGrant.
+	GrantRank int
+	Names     map[string]string // locale → name
 }
 
 // Owner is the tenant administrator's role key; it always has every permission.
@@ -91,11 +94,15 @@ func readCSV(src string) [][]string {
 func mustRoles() []RoleDef {
 	var out []RoleDef
 	for _, rec := range readCSV(rolesCSV) {
-		rank, err := strconv.Atoi(rec[2])
-		if err != nil || len(rec) != 6 || !DataScope(rec[1]).Valid() {
+		if len(rec) != 7 || !DataScope(rec[1]).Valid() {
 			panic(fmt.Sprintf("policies: bad roles.csv line %v", rec))
 		}
-		out = append(out, RoleDef{Key: rec[0], DataScope: DataScope(rec[1]), ApprovalRank: rank,
+		rank, err := strconv.Atoi(rec[2])
+		grant, err2 := strconv.Atoi(rec[6])
+		if err != nil || err2 != nil {
+			panic(fmt.Sprintf("policies: bad roles.csv line %v", rec))
+		}
+		out = append(out, RoleDef{Key: rec[0], DataScope: DataScope(rec[1]), ApprovalRank: rank, GrantRank: grant,
 			Names: map[string]string{"zh-CN": rec[3], "zh-TW": rec[4], "en": rec[5]}})
 	}
 	return out
@@ -159,4 +166,29 @@ func RoleByKey(key string) (RoleDef, bool) {
 func ApprovalRank(key string) int {
 	r, _ := RoleByKey(key)
 	return r.ApprovalRank
+}
+
+// GrantRank is how senior a role is for granting roles; custom roles rank 0.
+func GrantRank(key string) int {
+	r, _ := RoleByKey(key)
+	return r.GrantRank
+}
+
+// TopGrantRank is the highest grant rank among roles.
+func TopGrantRank(roles []string) int {
+	top := 0
+	for _, r := range roles {
+		top = max(top, GrantRank(r))
+	}
+	return top
+}
+
+// MayGrant reports whether a user holding actorRoles may give or take away role: an owner may
+// grant every role (owner included); anyone else only roles ranked strictly below their own
+// highest rank, so nobody makes themselves or a peer their equal or better.
+func MayGrant(actorRoles []string, role string) bool {
+	if HasRole(actorRoles, Owner) {
+		return true
+	}
+	return role != Owner && GrantRank(role) < TopGrantRank(actorRoles)
 }

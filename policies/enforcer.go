@@ -103,7 +103,8 @@ func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*tenantPolic
 	ctx = tenantctx.WithTenant(ctx, tenantID)
 	p := &tenantPolicy{roles: map[string]Role{}}
 	err := a.db.Read(ctx, func(tx *gorm.DB) error {
-		if err := tx.Raw("SELECT policy_version FROM tenants WHERE id = ?", tenantID).Scan(&p.version).Error; err != nil {
+		var err error
+		if p.version, err = store.TenantPolicyVersion(tx, tenantID); err != nil {
 			return err
 		}
 		var roles []Role

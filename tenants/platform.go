@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -203,8 +204,8 @@ func (p *Platform) summary(ctx context.Context, t *Tenant) (TenantSummary, error
 	s := TenantSummary{ID: t.ID, Slug: t.Slug, Name: t.Name, Status: t.Status, SuspendMode: t.SuspendMode, Plan: t.Plan,
 		TrialEndsAt: t.TrialEndsAt, CreatedAt: t.CreatedAt, Counts: map[string]int64{}}
 	err := p.DB.Read(tenantctx.WithTenant(ctx, t.ID), func(tx *gorm.DB) error {
-		var users int64
-		if err := tx.Table("users").Where("tenant_id = ?", t.ID).Count(&users).Error; err != nil {
+		users, err := org.CountUsers(tx)
+		if err != nil {
 			return err
 		}
 		s.Counts["users"] = users

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -92,8 +93,12 @@ func (s *Service) validateSettings(tx *gorm.DB, tid uuid.UUID, st *Settings) err
 	if err := validatePools(st.Pools, func(ids []uuid.UUID) (map[uuid.UUID]bool, error) {
 		var found []uuid.UUID
 		if len(ids) > 0 {
-			if err := tx.Table("departments").Where("tenant_id = ? AND id IN ?", tid, ids).Pluck("id", &found).Error; err != nil {
+			names, err := org.DepartmentNames(tx, ids)
+			if err != nil {
 				return nil, err
+			}
+			for id := range names {
+				found = append(found, id)
 			}
 		}
 		m := make(map[uuid.UUID]bool, len(found))

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"encoding/json"
 
 	"github.com/google/uuid"
 
@@ -56,4 +57,26 @@ func IDPage[T any](items []T, limit int, id func(T) uuid.UUID) Page[T] {
 	last := id(items[len(items)-1])
 	c := base64.RawURLEncoding.EncodeToString(last[:])
 	return Page[T]{Items: items, NextCursor: &c}
+}
+
+// EncodeCursor makes the opaque next-page token of a keyset position (JSON in base64url):
+// every list's cursor is made here, whatever its sort keys.
+func EncodeCursor(pos any) string {
+	b, _ := json.Marshal(pos)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a token made by EncodeCursor. A token that does not decode, or whose
+// position valid rejects, is the field error cursor/invalid_format (400), never a 500.
+func DecodeCursor[T any](token string, valid func(T) bool) (T, error) {
+	var pos T
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err == nil {
+		err = json.Unmarshal(raw, &pos)
+	}
+	if err != nil || (valid != nil && !valid(pos)) {
+		var zero T
+		return zero, problem.Field("cursor", "invalid_format", "field.invalid_format")
+	}
+	return pos, nil
 }

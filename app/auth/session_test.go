@@ -143,8 +143,8 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 			admin.MustDo(t, "GET", "/api/v1/users/"+c.UserID.String(), nil, 200, &u)
 			return u.Version
 		}
-		// A manager resets a salesperson's password: every session of theirs ends.
-		admin.MustDo(t, "PATCH", "/api/v1/users/"+sales.UserID.String(), map[string]any{"version": version(sales), "password": "a brand new password"}, 200, nil)
+		// The owner resets a salesperson's password: every session of theirs ends.
+		acme.Owner.MustDo(t, "PATCH", "/api/v1/users/"+sales.UserID.String(), map[string]any{"version": version(sales), "password": "a brand new password"}, 200, nil)
 		for _, c := range []*apitest.Client{sales, &salesElsewhere} {
 			if r := c.Do(t, "GET", "/api/v1/me", nil); r.Status != 401 {
 				t.Errorf("salesperson session after the reset: %d", r.Status)

@@ -16,7 +16,6 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/money"
-	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -277,7 +276,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		}
 		old := p.Version
 		p.Version, p.UpdatedAt = old+1, s.now()
-		if err := opportunity.SaveVersioned(tx, p, old); err != nil {
+		if err := store.SaveVersioned(tx, p, old); err != nil {
 			return err
 		}
 		out = view(p)

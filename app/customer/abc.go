@@ -217,9 +217,7 @@ func (w *abcRefreshWorker) Work(ctx context.Context, _ *river.Job[abcRefreshArgs
 	})
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &abcRefreshWorker{s: s})
-		q.Daily("customer.abc_refresh", 19, 30, func() river.JobArgs { return abcRefreshArgs{} })
-	})
+func (s *Service) abcJobs(q *jobs.Queue) {
+	jobs.Register(q, &abcRefreshWorker{s: s})
+	q.Daily("customer.abc_refresh", 19, 30, func() river.JobArgs { return abcRefreshArgs{} })
 }

@@ -26,12 +26,14 @@ type churnInput struct {
 
 func perm(act string) api.Perm { return api.Perm{Object: "customer", Action: act} }
 
-// Routes registers the customer endpoints. Fixed paths (duplicates, import, export) come
-// before /customers/:id so they are not taken for IDs.
+// Routes registers every customer endpoint, listed here; each group's handlers sit in the
+// file of its feature. Fixed paths (duplicates, pool, import, export) come before
+// /customers/:id so they are not taken for IDs.
 func (a API) Routes(r *api.Router) {
-	for _, register := range fixedRoutes {
-		register(a, r)
-	}
+	a.duplicateRoutes(r) // duplicate.go
+	a.poolRoutes(r)      // pool_api.go
+	a.poolsRoutes(r)     // pools.go
+	a.transferRoutes(r)  // transfer_api.go: import and export
 	api.Handle(r, api.Op{Method: "GET", Path: "/customers", ID: "listCustomers", Summary: "List and search customers within the actor's data scope", Tag: "customers", Perm: perm("read")},
 		func(c *fiber.Ctx, in *Filter) (*api.Page[View], error) {
 			p, err := a.S.List(c.UserContext(), *in)
@@ -66,14 +68,9 @@ func (a API) Routes(r *api.Router) {
 			v, err := a.S.Churn(c.UserContext(), in.ID, in.Reason)
 			return &v, err
 		})
-	for _, register := range idRoutes {
-		register(a, r)
-	}
+	a.classifyRoutes(r)     // classify_api.go
+	a.contactRoutes(r)      // contact_api.go
+	a.mergeRoutes(r)        // merge.go
+	a.poolCustomerRoutes(r) // pool_api.go: claim and release
+	a.timelineRoutes(r)     // timeline.go
 }
-
-// fixedRoutes and idRoutes let each file of this package register its own endpoints (pool,
-// contacts, import/export, …) beside its code, in the right order relative to /customers/:id.
-var (
-	fixedRoutes []func(API, *api.Router)
-	idRoutes    []func(API, *api.Router)
-)

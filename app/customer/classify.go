@@ -314,7 +314,11 @@ func (s *Service) classifyOne(ctx context.Context, tx *gorm.DB, c *Customer) (Cl
 		return ClassifyResult{}, err
 	}
 	rules := classificationRules(t.Settings.Data().Classification)
-	return s.classifyMany(ctx, rules, []ClassifyInput{{Customer: redacted(v), Summary: sums[c.ID]}})[0], nil
+	res, err := s.classifyInTx(ctx, rules, []ClassifyInput{{Customer: redacted(v), Summary: sums[c.ID]}})
+	if err != nil {
+		return ClassifyResult{}, err
+	}
+	return res[0], nil
 }
 
 // classifyNew classifies a customer being created (in tx, before its insert; the created
@@ -360,7 +364,20 @@ func (s *Service) classifyAfterUpdate(ctx context.Context, tx *gorm.DB, c *Custo
 // ClassifyNow runs the tenant's classifier on one customer and records the result, even
 // over a manual tier. Fails with not_found.
 func (s *Service) ClassifyNow(ctx context.Context, id uuid.UUID) (View, error) {
+	var out View
+	err := s.classifyOutsideTx(ctx, func(ctx context.Context) (err error) {
+		out, err = s.classifyNow(ctx, id)
+		return err
+	})
+	return out, err
+}
+
+// classifyNow is ClassifyNow inside classifyOutsideTx.
+func (s *Service) classifyNow(ctx context.Context, id uuid.UUID) (View, error) {
 	return s.mutate(ctx, id, 0, "classify", "", false, func(tx *gorm.DB, c *Customer) error {
+		if err := s.poolGuard(ctx, c); err != nil {
+			return err
+		}
 		res, err := s.classifyOne(ctx, tx, c)
 		if err != nil {
 			return err
@@ -388,7 +405,9 @@ func (s *Service) ReclassifyTenant(ctx context.Context, batchSize int) (Reclassi
 	after := uuid.Nil
 	for {
 		var n int
-		err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		from, counted := after, out
+		err := s.classifyingTx(ctx, func(ctx context.Context, tx *gorm.DB) error {
+			after, out = from, counted // a repeated attempt starts over
 			t, err := tenantRow(ctx, tx)
 			if err != nil {
 				return err
@@ -424,7 +443,10 @@ func (s *Service) ReclassifyTenant(ctx context.Context, batchSize int) (Reclassi
 				}
 				ins[i] = ClassifyInput{Customer: redacted(befores[i]), Summary: sums[c.ID]}
 			}
-			results := s.classifyMany(ctx, rules, ins)
+			results, err := s.classifyInTx(ctx, rules, ins)
+			if err != nil {
+				return err
+			}
 			// Only the classes change: the batch's changed customers get one set-based update
 			// (each row's version checked), and its audit entries and events are written in
 			// multi-row inserts.
@@ -496,11 +518,9 @@ func (w *reclassifyWorker) Work(ctx context.Context, _ *river.Job[reclassifyArgs
 	})
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &reclassifyWorker{s: s})
-		q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
-	})
+func (s *Service) classifyJobs(q *jobs.Queue) {
+	jobs.Register(q, &reclassifyWorker{s: s})
+	q.Daily("customer.reclassify", 19, 0, func() river.JobArgs { return reclassifyArgs{} }) // 03:00 in China
 }
 
 // classesPerUpdate bounds the rows of one set-based class update (five parameters each).

@@ -171,6 +171,20 @@ func (s *Service) loadContact(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*
 	return &ct, nil
 }
 
+// loadContactToChange is loadContact for a change: while the customer sits in the public pool
+// its contacts change only after someone claims it, as its own fields do (poolGuard).
+func (s *Service) loadContactToChange(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Contact, error) {
+	ct, err := s.loadContact(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	var cust Customer
+	if err := tx.Select("tenant_id", "id", "in_pool").Take(&cust, "id = ?", ct.CustomerID).Error; err != nil {
+		return nil, err
+	}
+	return ct, s.poolGuard(ctx, &cust)
+}
+
 // lockCustomer serialises changes to one customer's contacts on PostgreSQL (SQLite writers
 // are serialised already), so two requests cannot each leave a primary contact behind.
 func (s *Service) lockCustomer(tx *gorm.DB, id uuid.UUID) error {
@@ -293,6 +307,9 @@ func (s *Service) createContactTx(ctx context.Context, tx *gorm.DB, customerID u
 	if err != nil {
 		return out, err
 	}
+	if err := s.poolGuard(ctx, cust); err != nil {
+		return out, err
+	}
 	now := s.now()
 	ct := Contact{TenantID: cust.TenantID, ID: uuid.Must(uuid.NewV7()), CustomerID: cust.ID,
 		Name: strings.TrimSpace(in.Name), Title: strings.TrimSpace(in.Title), Email: strings.TrimSpace(in.Email),
@@ -343,7 +360,7 @@ func (s *Service) UpdateContact(ctx context.Context, id uuid.UUID, u ContactUpda
 	}
 	var out ContactView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		ct, err := s.loadContact(ctx, tx, id)
+		ct, err := s.loadContactToChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -397,21 +414,14 @@ func (s *Service) UpdateContact(ctx context.Context, id uuid.UUID, u ContactUpda
 func (s *Service) saveContact(tx *gorm.DB, ct *Contact) error {
 	old := ct.Version
 	ct.UpdatedAt, ct.Version = s.now(), old+1
-	res := tx.Model(ct).Where("version = ?", old).Select("*").Omit("created_at", "id", "customer_id").Updates(ct)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return problem.New(problem.Conflict, "version_conflict")
-	}
-	return nil
+	return store.SaveVersioned(tx, ct, old, "customer_id") // a contact moves only by a merge
 }
 
 // DeleteContact soft-deletes a contact (deleted_at). It no longer counts as primary and its
 // phone no longer finds the customer in search; the sealed number stays for the history.
 func (s *Service) DeleteContact(ctx context.Context, id uuid.UUID) error {
 	return s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		ct, err := s.loadContact(ctx, tx, id)
+		ct, err := s.loadContactToChange(ctx, tx, id)
 		if err != nil {
 			return err
 		}

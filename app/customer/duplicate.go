@@ -94,12 +94,10 @@ func (s *Service) duplicatesOf(tx *gorm.DB, name, creditCode, phoneHash string, 
 	return dups, nil
 }
 
-func init() {
-	fixedRoutes = append(fixedRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "GET", Path: "/customers/duplicates", ID: "findDuplicateCustomers", Summary: "Possible duplicates of a customer by name, phone or credit code, across the tenant", Tag: "customers", Perm: perm("read")},
-			func(c *fiber.Ctx, in *DuplicateQuery) (*DuplicateList, error) {
-				v, err := a.S.FindDuplicates(c.UserContext(), *in)
-				return &v, err
-			})
-	})
+func (a API) duplicateRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/customers/duplicates", ID: "findDuplicateCustomers", Summary: "Possible duplicates of a customer by name, phone or credit code, across the tenant", Tag: "customers", Perm: perm("read")},
+		func(c *fiber.Ctx, in *DuplicateQuery) (*DuplicateList, error) {
+			v, err := a.S.FindDuplicates(c.UserContext(), *in)
+			return &v, err
+		})
 }

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/sheet"
 	"github.com/smecrm/crm/app/store"
@@ -152,25 +153,15 @@ type nameIndex struct {
 
 func exportNames(tx *gorm.DB) (nameIndex, error) {
 	idx := nameIndex{users: map[uuid.UUID][2]string{}, depts: map[uuid.UUID]string{}}
-	var us []struct {
-		ID          uuid.UUID
-		Name, Email string
-	}
-	if err := tx.Model(&importUser{}).Select("id", "name", "email").Find(&us).Error; err != nil {
+	us, err := org.Directory(tx)
+	if err != nil {
 		return idx, err
 	}
 	for _, u := range us {
 		idx.users[u.ID] = [2]string{u.Name, u.Email}
 	}
-	var ds []struct {
-		ID   uuid.UUID
-		Name string
-	}
-	if err := tx.Model(&departmentRow{}).Select("id", "name").Find(&ds).Error; err != nil {
+	if idx.depts, err = org.DepartmentNamesAll(tx); err != nil {
 		return idx, err
-	}
-	for _, d := range ds {
-		idx.depts[d.ID] = d.Name
 	}
 	return idx, nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/sheet"
@@ -32,17 +33,9 @@ import (
 
 // The row importer: what an import run (import_job.go) does with the rows of its file.
 
-// importUser is a tenant user as the importer needs it: owner_email look-ups and owners'
-// departments. Its TenantID makes it tenant-owned, so the store scopes its reads to the tenant.
-type importUser struct {
-	TenantID     uuid.UUID
-	ID           uuid.UUID
-	Email        string
-	DepartmentID *uuid.UUID
-	Status       string
-}
-
-func (importUser) TableName() string { return "users" }
+// importUser is a tenant user as the importer needs it (owner_email look-ups and owners'
+// departments), read through app/org, which owns the table.
+type importUser = org.User
 
 // runRef is a customer created by an earlier row of the same run.
 type runRef struct {
@@ -80,8 +73,8 @@ func (s *Service) newImporter(ctx context.Context, run *jobs.Run, p ImportParams
 		imp.defs[d.Key] = d
 	}
 	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		var us []importUser
-		if err := tx.Find(&us).Error; err != nil {
+		us, err := org.Directory(tx)
+		if err != nil {
 			return err
 		}
 		for _, u := range us {
@@ -886,12 +879,8 @@ func (imp *importer) merge(ctx context.Context, tx *gorm.DB, ops []mergeOp) erro
 		c := targets[id]
 		old := c.Version
 		c.UpdatedAt, c.Version = imp.s.now(), old+1
-		res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").Updates(c)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+		if err := store.SaveVersioned(tx, c, old); err != nil {
+			return err
 		}
 		after, err := view(imp.s.Keys, c)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/sheet"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -116,8 +118,16 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 	}); err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := resolveMapping(t.Header, mapping, defs); err != nil {
+	cols, err := resolveMapping(t.Header, mapping, defs)
+	if err != nil {
 		return uuid.Nil, err
+	}
+	// An owner_email column assigns customers, which needs customer:assign as naming an owner
+	// on a single create does.
+	if s.Authz != nil && tenantctx.ActorFrom(ctx).UserID != uuid.Nil && slices.ContainsFunc(cols, func(c mappedColumn) bool { return c.target == "owner_email" }) {
+		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
+			return uuid.Nil, err
+		}
 	}
 	if onDup == OnDuplicateMerge && s.Authz != nil {
 		if err := s.Authz.Require(ctx, "customer", "update"); err != nil {
@@ -220,12 +230,10 @@ func (w *importSweepWorker) Work(ctx context.Context, _ *river.Job[importSweepAr
 	})
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &importWorker{s: s})
-		jobs.Register(q, &importSweepWorker{s: s})
-		q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
-	})
+func (s *Service) importJobs(q *jobs.Queue) {
+	jobs.Register(q, &importWorker{s: s})
+	jobs.Register(q, &importSweepWorker{s: s})
+	q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
 }
 
 // ImportReport is the report of an import run: counts, then the rows that failed (one entry
@@ -329,7 +337,8 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := tx.Take(&file, "job_id = ?", a.RunID).Error; err != nil {
 			return err
 		}
-		return tx.Take(&actor, "id = ?", a.ActorID).Error
+		actor, err = org.FindUser(tx, a.ActorID)
+		return err
 	})
 	if problem.Is(err, problem.NotFound) {
 		return nil // the run (or its tenant) is gone: nothing to do

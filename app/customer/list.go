@@ -2,8 +2,6 @@ package customer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,22 +48,9 @@ type cursor struct {
 	ID uuid.UUID `json:"id"`
 }
 
-func encodeCursor(c cursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c cursor) string { return api.EncodeCursor(c) }
 
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(raw, &c)
-	}
-	if err != nil {
-		return c, problem.Field("cursor", "invalid_format", "field.invalid_format")
-	}
-	return c, nil
-}
+func decodeCursor(s string) (cursor, error) { return api.DecodeCursor[cursor](s, nil) }
 
 // List returns a page of customers the actor may see, filtered and sorted.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {

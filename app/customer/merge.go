@@ -20,13 +20,6 @@ import (
 // customer to another inside the merge's transaction; an error rolls the whole merge back.
 type MergeHook func(ctx context.Context, tx *gorm.DB, from, into uuid.UUID) error
 
-// mergeHooks run, in order, on every merge after the contacts moved.
-var mergeHooks []MergeHook
-
-// AddMergeHook registers h with every merge. Call it from an init function: the list is not
-// guarded for changes while requests run.
-func AddMergeHook(h MergeHook) { mergeHooks = append(mergeHooks, h) }
-
 // MergeInput is the body of POST /customers/{id}/merge.
 type MergeInput struct {
 	FromID uuid.UUID `json:"from_id" validate:"required"`
@@ -46,7 +39,7 @@ type mergeNote struct {
 	MergedInto     *uuid.UUID `json:"merged_into,omitempty"`
 }
 
-// Merge folds customer fromID into intoID (CUS-7): fromID's contacts and, through mergeHooks,
+// Merge folds customer fromID into intoID (CUS-7): fromID's contacts and, through s.MergeHooks,
 // later modules' records move to intoID; intoID's empty fields are filled from fromID's
 // (set ones are never overwritten, tags are united); fromID goes to the recycle bin with a
 // note in its history. Both need to be visible live customers (not_found otherwise); the
@@ -72,6 +65,13 @@ func (s *Service) Merge(ctx context.Context, intoID, fromID uuid.UUID) (View, er
 		if err != nil {
 			return err
 		}
+		// Merging changes both records, so a pool customer is claimed first, as for an edit.
+		if err := s.poolGuard(ctx, into); err != nil {
+			return err
+		}
+		if err := s.poolGuard(ctx, from); err != nil {
+			return err
+		}
 		intoBefore, err := view(s.Keys, into)
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func (s *Service) Merge(ctx context.Context, intoID, fromID uuid.UUID) (View, er
 		if err := s.moveContacts(ctx, tx, from.ID, into.ID); err != nil {
 			return err
 		}
-		for _, h := range mergeHooks {
+		for _, h := range s.MergeHooks {
 			if err := h(ctx, tx, from.ID, into.ID); err != nil {
 				return err
 			}
@@ -252,14 +252,12 @@ func fillSection(dst, from map[string]string) map[string]string {
 	return out
 }
 
-func init() {
-	idRoutes = append(idRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/merge", ID: "mergeCustomers", Summary: "Merge a duplicate (from_id) into this customer; also needs customer:delete", Tag: "customers", Perm: perm("update")},
-			func(c *fiber.Ctx, in *mergeInput) (*View, error) {
-				v, err := a.S.Merge(c.UserContext(), in.ID, in.FromID)
-				return &v, err
-			})
-	})
+func (a API) mergeRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/merge", ID: "mergeCustomers", Summary: "Merge a duplicate (from_id) into this customer; also needs customer:delete", Tag: "customers", Perm: perm("update")},
+		func(c *fiber.Ctx, in *mergeInput) (*View, error) {
+			v, err := a.S.Merge(c.UserContext(), in.ID, in.FromID)
+			return &v, err
+		})
 }
 
 // fillEmptyFields copies from's plain data-card fields into into where into has none; set

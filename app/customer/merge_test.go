@@ -21,35 +21,33 @@ import (
 
 // cxHooks lets a test watch or fail merges of customers it names; merges of others pass.
 var cxHooks = struct {
-	once  sync.Once
 	mu    sync.Mutex
 	seen  map[uuid.UUID]uuid.UUID // from → into
 	fail  map[uuid.UUID]bool
 	moved map[uuid.UUID]bool // from IDs whose hook saw the contacts already moved
 }{seen: map[uuid.UUID]uuid.UUID{}, fail: map[uuid.UUID]bool{}, moved: map[uuid.UUID]bool{}}
 
-func cxRegisterMergeHook() {
-	cxHooks.once.Do(func() {
-		customer.AddMergeHook(func(ctx context.Context, tx *gorm.DB, from, into uuid.UUID) error {
-			cxHooks.mu.Lock()
-			defer cxHooks.mu.Unlock()
-			if cxHooks.fail[from] {
-				return problem.New(problem.Conflict, "version_conflict")
-			}
-			cxHooks.seen[from] = into
-			var n int64
-			if err := tx.Model(&customer.Contact{}).Where("customer_id = ?", from).Count(&n).Error; err != nil {
-				return err
-			}
-			cxHooks.moved[from] = n == 0
-			return nil
-		})
+func cxRegisterMergeHook(env *apitest.Env) {
+	svc := env.Server.Customers
+	svc.MergeHooks = append(svc.MergeHooks, func(ctx context.Context, tx *gorm.DB, from, into uuid.UUID) error {
+		cxHooks.mu.Lock()
+		defer cxHooks.mu.Unlock()
+		if cxHooks.fail[from] {
+			return problem.New(problem.Conflict, "version_conflict")
+		}
+		cxHooks.seen[from] = into
+		var n int64
+		if err := tx.Model(&customer.Contact{}).Where("customer_id = ?", from).Count(&n).Error; err != nil {
+			return err
+		}
+		cxHooks.moved[from] = n == 0
+		return nil
 	})
 }
 
 func TestMergeCustomers(t *testing.T) {
-	cxRegisterMergeHook()
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		cxRegisterMergeHook(env)
 		acme := env.Signup(t)
 		other := env.Signup(t)
 		owner := acme.Owner

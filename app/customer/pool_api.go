@@ -29,24 +29,23 @@ type releaseInput struct {
 // salespeople who work the pool have update but not assign (which is for giving customers to
 // others). Releasing one's own customer needs update too; releasing someone else's needs
 // customer:assign as well, checked by the service.
-func init() {
-	fixedRoutes = append(fixedRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "GET", Path: "/pool", ID: "listPool", Summary: "List the public pool (visible to everyone who may read customers)", Tag: "customers", Perm: perm("read")},
-			func(c *fiber.Ctx, in *poolFilter) (*api.Page[View], error) {
-				p, err := a.S.ListPool(c.UserContext(), in.Filter, in.Pool)
-				return &p, err
-			})
-	})
-	idRoutes = append(idRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/claim", ID: "claimCustomer", Summary: "Claim a customer from the public pool (409 at the claim limit or within the former owner's bar)", Tag: "customers", Perm: perm("update")},
-			func(c *fiber.Ctx, in *claimInput) (*View, error) {
-				v, err := a.S.Claim(c.UserContext(), in.ID, in.Version)
-				return &v, err
-			})
-		api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/release", ID: "releaseCustomer", Summary: "Return a customer to the public pool, with a reason (its owner, or customer:assign)", Tag: "customers", Perm: perm("update")},
-			func(c *fiber.Ctx, in *releaseInput) (*View, error) {
-				v, err := a.S.Release(c.UserContext(), in.ID, in.Version, in.Reason)
-				return &v, err
-			})
-	})
+func (a API) poolRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/pool", ID: "listPool", Summary: "List the public pool (visible to everyone who may read customers)", Tag: "customers", Perm: perm("read")},
+		func(c *fiber.Ctx, in *poolFilter) (*api.Page[View], error) {
+			p, err := a.S.ListPool(c.UserContext(), in.Filter, in.Pool)
+			return &p, err
+		})
+}
+
+func (a API) poolCustomerRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/claim", ID: "claimCustomer", Summary: "Claim a customer from the public pool (409 at the claim limit or within the former owner's bar)", Tag: "customers", Perm: perm("update")},
+		func(c *fiber.Ctx, in *claimInput) (*View, error) {
+			v, err := a.S.Claim(c.UserContext(), in.ID, in.Version)
+			return &v, err
+		})
+	api.Handle(r, api.Op{Method: "POST", Path: "/customers/:id/release", ID: "releaseCustomer", Summary: "Return a customer to the public pool, with a reason (its owner, or customer:assign)", Tag: "customers", Perm: perm("update")},
+		func(c *fiber.Ctx, in *releaseInput) (*View, error) {
+			v, err := a.S.Release(c.UserContext(), in.ID, in.Version, in.Reason)
+			return &v, err
+		})
 }

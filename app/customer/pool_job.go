@@ -45,9 +45,7 @@ func eachTenantJoined(ctx context.Context, s *Service, fn func(ctx context.Conte
 	return errors.Join(append(errs, err)...)
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &poolRecycleWorker{s: s})
-		q.Every("customer.pool_recycle", time.Hour, func() river.JobArgs { return poolRecycleArgs{} })
-	})
+func (s *Service) poolJobs(q *jobs.Queue) {
+	jobs.Register(q, &poolRecycleWorker{s: s})
+	q.Every("customer.pool_recycle", time.Hour, func() river.JobArgs { return poolRecycleArgs{} })
 }

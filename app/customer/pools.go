@@ -226,12 +226,10 @@ type poolsOutput struct {
 	Items []PoolInfo `json:"items"`
 }
 
-func init() {
-	fixedRoutes = append(fixedRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "GET", Path: "/pools", ID: "listPools", Summary: "The public pools the user sees (the default one and their department's), with their rules and sizes", Tag: "customers", Perm: perm("read")},
-			func(c *fiber.Ctx, _ *struct{}) (*poolsOutput, error) {
-				items, err := a.S.Pools(c.UserContext())
-				return &poolsOutput{Items: items}, err
-			})
-	})
+func (a API) poolsRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/pools", ID: "listPools", Summary: "The public pools the user sees (the default one and their department's), with their rules and sizes", Tag: "customers", Perm: perm("read")},
+		func(c *fiber.Ctx, _ *struct{}) (*poolsOutput, error) {
+			items, err := a.S.Pools(c.UserContext())
+			return &poolsOutput{Items: items}, err
+		})
 }

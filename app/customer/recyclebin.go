@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/store"
 )
 
 // purgeArgs is the periodic job that empties recycle bins of customers deleted more than
@@ -31,8 +32,8 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
 
 // forEachTenant runs fn in every tenant's scope, one after the other.
 func forEachTenant(ctx context.Context, s *Service, fn func(ctx context.Context) error) error {
-	var ids []uuid.UUID
-	if err := s.DB.Gorm(ctx).Table("tenants").Where("status <> ?", "cancelled").Order("id").Pluck("id", &ids).Error; err != nil {
+	ids, err := store.LiveTenantIDs(ctx, s.DB)
+	if err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -43,11 +44,9 @@ func forEachTenant(ctx context.Context, s *Service, fn func(ctx context.Context)
 	return nil
 }
 
-func init() {
-	jobRegistrations = append(jobRegistrations, func(s *Service, q *jobs.Queue) {
-		jobs.Register(q, &purgeWorker{s: s})
-		q.Every("customer.purge_recycle_bin", 6*time.Hour, func() river.JobArgs { return purgeArgs{} })
-	})
+func (s *Service) recycleBinJobs(q *jobs.Queue) {
+	jobs.Register(q, &purgeWorker{s: s})
+	q.Every("customer.purge_recycle_bin", 6*time.Hour, func() river.JobArgs { return purgeArgs{} })
 }
 
 // CountLive counts the live customers (not in the recycle bin) of tx's tenant: the platform

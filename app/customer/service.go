@@ -40,17 +40,21 @@ type Service struct {
 	// PoolExemptions keep idle customers out of the public pool, e.g. those with open
 	// opportunities (pool.go).
 	PoolExemptions []PoolExemption
+	// MergeHooks move the later modules' records (follow-ups, opportunities, orders, …) from a
+	// merged customer, in order, in the merge's transaction, after its contacts moved.
+	MergeHooks []MergeHook
+	// TimelineSources feed the customer's timeline beside its audit history.
+	TimelineSources []TimelineSource
 }
 
-// RegisterJobs adds this package's background jobs (each file registers its own in
-// jobRegistrations) to the queue.
+// RegisterJobs adds every background job of the customer archive to the queue.
 func (s *Service) RegisterJobs(q *jobs.Queue) {
-	for _, register := range jobRegistrations {
-		register(s, q)
-	}
+	s.abcJobs(q)        // abc.go: nightly ABC value classes
+	s.classifyJobs(q)   // classify.go: nightly re-classification
+	s.poolJobs(q)       // pool_job.go: hourly pool recycling and warnings
+	s.recycleBinJobs(q) // recyclebin.go: purge after 30 days
+	s.importJobs(q)     // transfer.go: imports and their sweep
 }
-
-var jobRegistrations []func(*Service, *jobs.Queue)
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -94,7 +98,9 @@ type Input struct {
 func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 	// Naming another owner is an assignment, which needs customer:assign as a PATCH of the
 	// owner does; without it a salesperson could hand customers to colleagues at creation.
-	if actor := tenantctx.ActorFrom(ctx); in.OwnerID != nil && *in.OwnerID != actor.UserID && actor.UserID != uuid.Nil && s.Authz != nil {
+	// So is filing it under a department other than the actor's own.
+	if actor := tenantctx.ActorFrom(ctx); actor.UserID != uuid.Nil && s.Authz != nil &&
+		((in.OwnerID != nil && *in.OwnerID != actor.UserID) || (in.DepartmentID != nil && *in.DepartmentID != actor.DepartmentID)) {
 		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
 			return View{}, err
 		}
@@ -104,9 +110,11 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		return View{}, err
 	}
 	var out View
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	built := *c // each attempt starts from the record as built
+	err = s.classifyingTx(ctx, func(ctx context.Context, tx *gorm.DB) error {
 		var err error
-		out, err = s.createTx(ctx, tx, in, c)
+		c := built
+		out, err = s.createTx(ctx, tx, in, &c)
 		return err
 	})
 	return out, err
@@ -232,14 +240,6 @@ func (s *Service) setOwnerAndDepartment(tx *gorm.DB, c *Customer, dept *uuid.UUI
 	c.DepartmentID = d
 	return nil
 }
-
-// departmentRow reads the org table (owned by app/org) for the import's department names.
-type departmentRow struct {
-	TenantID uuid.UUID `gorm:"primaryKey"`
-	ID       uuid.UUID `gorm:"primaryKey"`
-}
-
-func (departmentRow) TableName() string { return "departments" }
 
 // Duplicate is a possible duplicate of a customer being created or imported.
 type Duplicate struct {
@@ -527,14 +527,11 @@ const RecycleBinDays = 30
 // change answers conflict.
 func (s *Service) save(tx *gorm.DB, c *Customer, old int64, now time.Time) error {
 	c.UpdatedAt, c.Version = now, old+1
-	// UpdateColumns, not Updates: Updates would replace updated_at with GORM's own clock.
-	res := tx.Model(c).Where("version = ?", old).Select("*").Omit("created_at", "id").UpdateColumns(c)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		c.Version = old
-		return problem.New(problem.Conflict, "version_conflict")
+	if err := store.SaveVersioned(tx, c, old); err != nil {
+		if problem.Is(err, problem.Conflict) {
+			c.Version = old
+		}
+		return err
 	}
 	return nil
 }

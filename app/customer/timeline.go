@@ -2,8 +2,6 @@ package customer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -44,13 +42,6 @@ type TimelineItem struct {
 // (inclusive), newest first (by At, then ID descending), at most limit. It runs in the
 // timeline's read transaction, with the tenant and actor in ctx.
 type TimelineSource func(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, before time.Time, limit int) ([]TimelineItem, error)
-
-// timelineSources feed the timeline beside the audit history; see AddTimelineSource.
-var timelineSources []TimelineSource
-
-// AddTimelineSource registers a source of timeline items. Call it from an init function: the
-// list is not guarded for changes while requests run.
-func AddTimelineSource(src TimelineSource) { timelineSources = append(timelineSources, src) }
 
 // TimelineQuery is GET /customers/{id}/timeline.
 type TimelineQuery struct {
@@ -97,7 +88,7 @@ func (s *Service) Timeline(ctx context.Context, customerID uuid.UUID, p api.List
 		if _, err := s.load(ctx, tx, customerID, false); err != nil {
 			return err
 		}
-		sources := append([]TimelineSource{s.auditTimeline}, timelineSources...)
+		sources := append([]TimelineSource{s.auditTimeline}, s.TimelineSources...)
 		var all []TimelineItem
 		var horizon *TimelineItem // the newest "oldest item" of the sources that had more
 		for _, src := range sources {
@@ -176,21 +167,10 @@ const maxTimelineFetch = 10000
 // item is the cursor's position as an item, for comparisons.
 func (c timelineCursor) item() TimelineItem { return TimelineItem{At: c.At, ID: c.ID} }
 
-func encodeTimelineCursor(c timelineCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeTimelineCursor(c timelineCursor) string { return api.EncodeCursor(c) }
 
 func decodeTimelineCursor(s string) (timelineCursor, error) {
-	var c timelineCursor
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(raw, &c)
-	}
-	if err != nil || c.At.IsZero() || c.ID == "" {
-		return c, problem.Field("cursor", "invalid_format", "field.invalid_format")
-	}
-	return c, nil
+	return api.DecodeCursor(s, func(c timelineCursor) bool { return !c.At.IsZero() && c.ID != "" })
 }
 
 // auditTimeline is the built-in source: audit entries of the customer (kind "change") and of
@@ -272,12 +252,10 @@ func contactSummary(locale, action, name string, ch map[string][2]any) string {
 	return problem.Message(locale, "timeline.contact.other", name, action)
 }
 
-func init() {
-	idRoutes = append(idRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "GET", Path: "/customers/:id/timeline", ID: "customerTimeline", Summary: "Everything that happened to a customer, newest first", Tag: "customers", Perm: perm("read")},
-			func(c *fiber.Ctx, in *TimelineQuery) (*api.Page[TimelineItem], error) {
-				p, err := a.S.Timeline(c.UserContext(), in.ID, in.ListParams)
-				return &p, err
-			})
-	})
+func (a API) timelineRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "GET", Path: "/customers/:id/timeline", ID: "customerTimeline", Summary: "Everything that happened to a customer, newest first", Tag: "customers", Perm: perm("read")},
+		func(c *fiber.Ctx, in *TimelineQuery) (*api.Page[TimelineItem], error) {
+			p, err := a.S.Timeline(c.UserContext(), in.ID, in.ListParams)
+			return &p, err
+		})
 }

@@ -39,24 +39,22 @@ type cxTimelinePage struct {
 // cxSource is a stand-in for a later module's timeline source: items a test files under a
 // customer ID.
 var cxSource = struct {
-	once  sync.Once
 	mu    sync.Mutex
 	items map[uuid.UUID][]customer.TimelineItem
 }{items: map[uuid.UUID][]customer.TimelineItem{}}
 
-func cxRegisterTimelineSource() {
-	cxSource.once.Do(func() {
-		customer.AddTimelineSource(func(_ context.Context, _ *gorm.DB, id uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
-			cxSource.mu.Lock()
-			defer cxSource.mu.Unlock()
-			var out []customer.TimelineItem
-			for _, it := range cxSource.items[id] { // filed newest first
-				if !it.At.After(before) && len(out) < limit {
-					out = append(out, it)
-				}
+func cxRegisterTimelineSource(env *apitest.Env) {
+	svc := env.Server.Customers
+	svc.TimelineSources = append(svc.TimelineSources, func(_ context.Context, _ *gorm.DB, id uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
+		cxSource.mu.Lock()
+		defer cxSource.mu.Unlock()
+		var out []customer.TimelineItem
+		for _, it := range cxSource.items[id] { // filed newest first
+			if !it.At.After(before) && len(out) < limit {
+				out = append(out, it)
 			}
-			return out, nil
-		})
+		}
+		return out, nil
 	})
 }
 
@@ -103,8 +101,8 @@ func cxSummaries(items []cxTimelineItem) []string {
 }
 
 func TestCustomerTimeline(t *testing.T) {
-	cxRegisterTimelineSource()
 	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		cxRegisterTimelineSource(env)
 		acme := env.Signup(t)
 		other := env.Signup(t)
 		owner := acme.Owner

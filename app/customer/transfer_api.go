@@ -55,44 +55,42 @@ func (exportFile) SetupContentUnit(cu *openapi.ContentUnit) {
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-func init() {
-	fixedRoutes = append(fixedRoutes, func(a API, r *api.Router) {
-		api.Handle(r, api.Op{Method: "POST", Path: "/customers/import", ID: "importCustomers", Summary: "Import customers from a CSV or XLSX file with a column mapping (202: follow the job)", Tag: "customers", Status: fiber.StatusAccepted, Perm: perm("create")},
-			func(c *fiber.Ctx, _ *importForm) (*importAccepted, error) {
-				fh, err := c.FormFile("file")
-				if err != nil {
-					return nil, problem.Field("file", "required", "field.required")
-				}
-				if fh.Size > MaxImportFileSize {
-					return nil, problem.Field("file", "too_large", "import.file_too_large", MaxImportFileSize>>20)
-				}
-				f, err := fh.Open()
-				if err != nil {
-					return nil, err
-				}
-				defer f.Close()
-				data, err := io.ReadAll(io.LimitReader(f, MaxImportFileSize+1))
-				if err != nil {
-					return nil, err
-				}
-				id, err := a.S.Import(c.UserContext(), ImportRequest{FileName: fh.Filename, Data: data,
-					Mapping: c.FormValue("mapping"), OnDuplicate: c.FormValue("on_duplicate")})
-				if err != nil {
-					return nil, err
-				}
-				return &importAccepted{JobID: id}, nil
-			})
-		api.Handle(r, api.Op{Method: "GET", Path: "/customers/export", ID: "exportCustomers", Summary: "Export the customers a list with the same filters shows, as CSV or XLSX (audited)", Tag: "customers", Perm: perm("export")},
-			func(c *fiber.Ctx, in *exportQuery) (*exportFile, error) {
-				out, err := a.S.Export(c.UserContext(), in.Filter, in.Format)
-				if err != nil {
-					return nil, err
-				}
-				c.Set(fiber.HeaderContentType, out.ContentType)
-				c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+out.FileName+`"; filename*=UTF-8''`+url.PathEscape(out.FileName))
-				c.Set("X-Export-Rows", strconv.Itoa(out.Rows))
-				c.Set(fiber.HeaderCacheControl, "no-store")
-				return nil, c.Send(out.Data)
-			})
-	})
+func (a API) transferRoutes(r *api.Router) {
+	api.Handle(r, api.Op{Method: "POST", Path: "/customers/import", ID: "importCustomers", Summary: "Import customers from a CSV or XLSX file with a column mapping (202: follow the job)", Tag: "customers", Status: fiber.StatusAccepted, Perm: perm("create")},
+		func(c *fiber.Ctx, _ *importForm) (*importAccepted, error) {
+			fh, err := c.FormFile("file")
+			if err != nil {
+				return nil, problem.Field("file", "required", "field.required")
+			}
+			if fh.Size > MaxImportFileSize {
+				return nil, problem.Field("file", "too_large", "import.file_too_large", MaxImportFileSize>>20)
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			data, err := io.ReadAll(io.LimitReader(f, MaxImportFileSize+1))
+			if err != nil {
+				return nil, err
+			}
+			id, err := a.S.Import(c.UserContext(), ImportRequest{FileName: fh.Filename, Data: data,
+				Mapping: c.FormValue("mapping"), OnDuplicate: c.FormValue("on_duplicate")})
+			if err != nil {
+				return nil, err
+			}
+			return &importAccepted{JobID: id}, nil
+		})
+	api.Handle(r, api.Op{Method: "GET", Path: "/customers/export", ID: "exportCustomers", Summary: "Export the customers a list with the same filters shows, as CSV or XLSX (audited)", Tag: "customers", Perm: perm("export")},
+		func(c *fiber.Ctx, in *exportQuery) (*exportFile, error) {
+			out, err := a.S.Export(c.UserContext(), in.Filter, in.Format)
+			if err != nil {
+				return nil, err
+			}
+			c.Set(fiber.HeaderContentType, out.ContentType)
+			c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+out.FileName+`"; filename*=UTF-8''`+url.PathEscape(out.FileName))
+			c.Set("X-Export-Rows", strconv.Itoa(out.Rows))
+			c.Set(fiber.HeaderCacheControl, "no-store")
+			return nil, c.Send(out.Data)
+		})
 }

@@ -43,6 +43,17 @@ type Update struct {
 // Update applies a PATCH. Changing the owner or department needs the customer:assign
 // permission; a manual tier or intent class is recorded as the "manual" classification rule.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, error) {
+	var out View
+	err := s.classifyOutsideTx(ctx, func(ctx context.Context) (err error) {
+		out, err = s.update(ctx, id, u)
+		return err
+	})
+	return out, err
+}
+
+// update is Update inside classifyOutsideTx (the classifier plugin is asked outside the
+// transaction).
+func (s *Service) update(ctx context.Context, id uuid.UUID, u Update) (View, error) {
 	if (u.OwnerID.Set() || u.DepartmentID.Set()) && s.Authz != nil {
 		if err := s.Authz.Require(ctx, "customer", "assign"); err != nil {
 			return View{}, err

@@ -2,20 +2,18 @@ package deal
 
 import (
 	"context"
-	"slices"
 
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/tenantctx"
-	"github.com/smecrm/crm/policies"
 )
 
 // Approvals lists, for the acting user's task list (GET /me/tasks), the contracts waiting for
-// their review: under review, within their data scope, not their own submission (unless they
-// are the owner), and of an amount their roles may approve under the tenant's tiers — exactly
-// the contracts Review would let them approve. Oldest submission first, at most limit. Users
+// their review: under review, within their data scope, neither theirs nor submitted by them,
+// and needing an approver role theirs may act as (fixed at submission) — exactly the
+// contracts Review would let them approve (checkReviewer). Oldest submission first, at most limit. Users
 // without contract:approve have none.
 func (s *Service) Approvals(ctx context.Context, tx *gorm.DB, limit int) ([]followup.Approval, error) {
 	out := []followup.Approval{}
@@ -41,21 +39,9 @@ func (s *Service) Approvals(ctx context.Context, tx *gorm.DB, limit int) ([]foll
 	if len(cs) == 0 {
 		return out, nil
 	}
-	rules, err := loadReviewRules(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	owner := slices.Contains(roles, policies.Owner)
 	for i := range cs {
 		c := &cs[i]
-		if c.SubmittedAt == nil || (c.SubmittedBy != nil && *c.SubmittedBy == actor && !owner) {
-			continue
-		}
-		_, base, err := rules.approver(c, *c.SubmittedAt)
-		if err != nil {
-			continue // no rate for its currency: nobody can review it until one is recorded
-		}
-		if !policies.CanApprove(rules.tiers, roles, base) {
+		if c.SubmittedAt == nil || checkReviewer(c, actor, roles) != nil {
 			continue
 		}
 		out = append(out, followup.Approval{ID: c.ID, Entity: "contract", Title: c.Number + " " + c.Title})

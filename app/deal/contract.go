@@ -2,7 +2,6 @@ package deal
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
@@ -262,10 +262,10 @@ func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
 
 // GetContract returns one contract.
 func (s *Service) GetContract(ctx context.Context, id uuid.UUID) (ContractView, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.contract", showContract)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.contract", showContract)
 }
 
-// showContract is contractView for reads through opportunity.GetScoped and ListScoped.
+// showContract is contractView for reads through policies.GetScoped and ListScoped.
 func showContract(_ *gorm.DB, c *Contract) (ContractView, error) { return contractView(c), nil }
 
 // ContractFilter are the list parameters of GET /contracts.
@@ -282,7 +282,7 @@ type ContractFilter struct {
 
 // ListContracts returns a page of contracts in the actor's scope, oldest first.
 func (s *Service) ListContracts(ctx context.Context, f ContractFilter) (api.Page[ContractView], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.CustomerID != "" {
 			q = q.Where("customer_id = ?", uuid.MustParse(f.CustomerID))
 		}
@@ -398,7 +398,7 @@ func (s *Service) mutateContract(ctx context.Context, id uuid.UUID, version int6
 		}
 		old := c.Version
 		c.Version, c.UpdatedAt = old+1, s.now()
-		if err := opportunity.SaveVersioned(tx, &c, old); err != nil {
+		if err := store.SaveVersioned(tx, &c, old); err != nil {
 			return err
 		}
 		out = contractView(&c)
@@ -476,10 +476,11 @@ type ReviewInput struct {
 	Comment string `json:"comment" validate:"max=2000"`
 }
 
-// Review approves or rejects a contract under review (IAM-7): the reviewer needs a role that
-// may approve its amount under the tenant's current tiers (the named role or a more senior
-// one) and cannot review their own submission unless they are the owner. A rejection needs a
-// comment. Fails with forbidden, conflict or validation_failed.
+// Review approves or rejects a contract under review (IAM-7): the reviewer needs the approver
+// role fixed at submission (or a more senior one) — exchange rates or tiers recorded since do
+// not move it — and cannot review a contract they own or submitted, whatever their role
+// (approve_own). A rejection needs a comment. Fails with forbidden, conflict or
+// validation_failed.
 func (s *Service) Review(ctx context.Context, id uuid.UUID, in ReviewInput, approve bool) (ContractView, error) {
 	if strings.IndexByte(in.Comment, 0) >= 0 {
 		return ContractView{}, problem.Field("comment", "invalid", "field.invalid")
@@ -500,20 +501,32 @@ func (s *Service) Review(ctx context.Context, id uuid.UUID, in ReviewInput, appr
 		if err != nil {
 			return err
 		}
-		if c.SubmittedBy != nil && *c.SubmittedBy == actor && !slices.Contains(roles, policies.Owner) {
-			return problem.New(problem.Forbidden, "approve_own")
-		}
-		role, tiers, base, err := approver(ctx, tx, c, *c.SubmittedAt)
-		if err != nil {
+		if err := checkReviewer(c, actor, roles); err != nil {
 			return err
 		}
-		if !policies.CanApprove(tiers, roles, base) {
-			return problem.New(problem.Forbidden, "approval_tier", role)
-		}
+		role := c.ApproverRole
 		now := s.now()
 		c.Status, c.ApproverRole, c.ReviewedBy, c.ReviewedAt, c.ReviewComment = to, role, &actor, &now, strings.TrimSpace(in.Comment)
 		return nil
 	})
+}
+
+// checkReviewer is Review's rule for who may decide c: not its owner nor its submitter
+// (forbidden approve_own), and only a role that may approve as c's approver role (forbidden
+// approval_tier). A contract submitted before the approver role was stored has none: its
+// reviewer needs the top tier's authority (the owner).
+func checkReviewer(c *Contract, actor uuid.UUID, roles []string) error {
+	if (c.SubmittedBy != nil && *c.SubmittedBy == actor) || (c.OwnerID == actor) {
+		return problem.New(problem.Forbidden, "approve_own")
+	}
+	need := c.ApproverRole
+	if need == "" {
+		need = policies.Owner
+	}
+	if !policies.CanApproveAs(roles, need) {
+		return problem.New(problem.Forbidden, "approval_tier", need)
+	}
+	return nil
 }
 
 // SignInput is the body of POST /contracts/{id}/sign.

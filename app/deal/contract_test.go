@@ -175,14 +175,15 @@ func TestContractApprovalTiers(t *testing.T) {
 			t.Errorf("JPY without a rate: %d %s", r.Status, r.Body)
 		}
 
-		// Nobody approves their own submission, except the owner.
+		// Nobody approves their own submission, not even the owner: another owner does.
 		own := newContract(t, sm, newCustomer(t, sm, "经理客户"), cny("100"), nil)
 		sm.MustDo(t, "POST", "/api/v1/contracts/"+own.ID.String()+"/submit", map[string]any{"version": own.Version}, 200, &own)
 		approve(sm, &own, 403)
 		approve(gm, &own, 200)
 		mine := newContract(t, acme.Owner, cust, cny("100000"), nil)
 		acme.Owner.MustDo(t, "POST", "/api/v1/contracts/"+mine.ID.String()+"/submit", map[string]any{"version": mine.Version}, 200, &mine)
-		approve(acme.Owner, &mine, 200)
+		approve(acme.Owner, &mine, 403)
+		approve(acme.AddUser(t, "owner"), &mine, 200)
 	})
 }
 

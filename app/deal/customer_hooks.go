@@ -17,8 +17,6 @@ import (
 	"github.com/smecrm/crm/app/tenantctx"
 )
 
-func init() { customer.AddTimelineSource(timelineItems) }
-
 // Summaries gives customer classification and the ABC analysis their transaction figures
 // (it is a customer.TxSummaries): the orders of the last 365 days that were not cancelled —
 // their number and their amount in the base currency at each order day's rate (orders in a
@@ -60,9 +58,9 @@ func (s *Service) Summaries(ctx context.Context, tx *gorm.DB, ids []uuid.UUID) (
 	return out, nil
 }
 
-// timelineItems puts a customer's opportunities (creation and stage changes), contracts
+// TimelineItems puts a customer's opportunities (creation and stage changes), contracts
 // (creation and signature), orders and payments on its timeline.
-func timelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
+func TimelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
 	locale := tenantctx.Locale(ctx)
 	var items []customer.TimelineItem
 	add := func(id string, at time.Time, kind, action string, actor *uuid.UUID, entity string, entityID uuid.UUID, summary string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/store"
 )
 
 // overdueArgs is the daily job that flags overdue receivables in every tenant (EXP-4). It
@@ -30,8 +31,8 @@ func (w *overdueWorker) Work(ctx context.Context, _ *river.Job[overdueArgs]) err
 // MarkOverdueAll runs MarkOverdue for every tenant that is not cancelled, as of the service's
 // clock. One tenant's failure does not stop the others; the errors are joined.
 func (s *Service) MarkOverdueAll(ctx context.Context) (int, error) {
-	var ids []uuid.UUID
-	if err := s.DB.Gorm(ctx).Table("tenants").Where("status <> ?", "cancelled").Order("id").Pluck("id", &ids).Error; err != nil {
+	ids, err := store.LiveTenantIDs(ctx, s.DB)
+	if err != nil {
 		return 0, err
 	}
 	total := 0

@@ -17,7 +17,9 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
+	"github.com/smecrm/crm/policies"
 )
 
 // Delivery statuses of an order: pending → shipped → delivered; pending or shipped orders can
@@ -172,10 +174,10 @@ func (s *Service) CreateOrder(ctx context.Context, in OrderInput) (OrderView, er
 
 // GetOrder returns one order.
 func (s *Service) GetOrder(ctx context.Context, id uuid.UUID) (OrderView, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.order", showOrder)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.order", showOrder)
 }
 
-// showOrder is orderView for reads through opportunity.GetScoped and ListScoped.
+// showOrder is orderView for reads through policies.GetScoped and ListScoped.
 func showOrder(_ *gorm.DB, o *Order) (OrderView, error) { return orderView(o), nil }
 
 // OrderFilter are the list parameters of GET /orders.
@@ -188,7 +190,7 @@ type OrderFilter struct {
 
 // ListOrders returns a page of orders in the actor's scope, oldest first.
 func (s *Service) ListOrders(ctx context.Context, f OrderFilter) (api.Page[OrderView], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.DeliveryStatus != "" {
 			q = q.Where("delivery_status = ?", f.DeliveryStatus)
@@ -257,7 +259,7 @@ func (s *Service) UpdateOrder(ctx context.Context, id uuid.UUID, u OrderUpdate) 
 		}
 		old := o.Version
 		o.Version, o.UpdatedAt = old+1, now
-		if err := opportunity.SaveVersioned(tx, &o, old); err != nil {
+		if err := store.SaveVersioned(tx, &o, old); err != nil {
 			return err
 		}
 		out = orderView(&o)

@@ -21,6 +21,7 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
+	"github.com/smecrm/crm/policies"
 )
 
 // Installment statuses.
@@ -502,7 +503,7 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 
 // GetPayment returns one payment with its allocations.
 func (s *Service) GetPayment(ctx context.Context, id uuid.UUID) (PaymentView, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.payment", paymentView)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.payment", paymentView)
 }
 
 // PaymentFilter are the list parameters of GET /payments.
@@ -516,7 +517,7 @@ type PaymentFilter struct {
 
 // ListPayments returns a page of payments in the actor's scope, oldest first.
 func (s *Service) ListPayments(ctx context.Context, f PaymentFilter) (api.Page[PaymentView], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.ReceivedAfter != "" {
 			d, _ := time.Parse(time.DateOnly, f.ReceivedAfter)
@@ -605,7 +606,7 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 		}
 		old := p.Version
 		p.Version, p.UpdatedAt = old+1, s.now()
-		if err := opportunity.SaveVersioned(tx, &p, old); err != nil {
+		if err := store.SaveVersioned(tx, &p, old); err != nil {
 			return err
 		}
 		if p.ContractID != nil {

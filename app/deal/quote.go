@@ -19,7 +19,9 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
+	"github.com/smecrm/crm/policies"
 )
 
 // Quote statuses: a draft is edited, then sent to the customer, who accepts or rejects it.
@@ -277,7 +279,7 @@ func quoteLines(tx *gorm.DB, id uuid.UUID) ([]QuoteLine, error) {
 
 // GetQuote returns one quote with its lines.
 func (s *Service) GetQuote(ctx context.Context, id uuid.UUID) (QuoteView, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.quote", showQuote)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.quote", showQuote)
 }
 
 // showQuote is a quote with its lines, read in tx.
@@ -296,7 +298,7 @@ type QuoteFilter struct {
 
 // ListQuotes returns a page of quotes in the actor's scope, oldest first, with their lines.
 func (s *Service) ListQuotes(ctx context.Context, f QuoteFilter) (api.Page[QuoteView], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID})
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
@@ -380,7 +382,7 @@ func (s *Service) UpdateQuote(ctx context.Context, id uuid.UUID, u QuoteUpdate) 
 		}
 		old := q.Version
 		q.Version, q.UpdatedAt = old+1, s.now()
-		if err := opportunity.SaveVersioned(tx, &q, old); err != nil {
+		if err := store.SaveVersioned(tx, &q, old); err != nil {
 			return err
 		}
 		out = quoteView(&q, lines)

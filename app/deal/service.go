@@ -69,8 +69,8 @@ func newNumber(prefix string, now time.Time, id uuid.UUID) string {
 
 // loadScoped reads one record of type T by id inside the actor's data scope; anything else
 // (missing, another tenant's, outside the scope) is not_found for entity.
-func loadScoped[T opportunity.Owned](ctx context.Context, s *Service, tx *gorm.DB, id uuid.UUID, entity string) (T, error) {
-	rec, err := opportunity.LoadScoped[T](ctx, tx, s.Authz, id, entity)
+func loadScoped[T policies.Owned](ctx context.Context, s *Service, tx *gorm.DB, id uuid.UUID, entity string) (T, error) {
+	rec, err := policies.LoadScoped[T](ctx, tx, s.Authz, id, entity)
 	if err != nil {
 		var zero T
 		return zero, err

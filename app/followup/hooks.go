@@ -13,16 +13,11 @@ import (
 	"github.com/smecrm/crm/app/tenantctx"
 )
 
-func init() {
-	customer.AddTimelineSource(timelineItems)
-	customer.AddMergeHook(moveFollowUps)
-}
-
 // summaryRunes bounds the follow-up content quoted in a timeline line.
 const summaryRunes = 80
 
-// timelineItems puts a customer's follow-ups on its timeline (kind "follow_up").
-func timelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
+// TimelineItems puts a customer's follow-ups on its timeline (kind "follow_up").
+func TimelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, before time.Time, limit int) ([]customer.TimelineItem, error) {
 	var rows []FollowUp
 	if err := tx.Where("customer_id = ? AND occurred_at <= ?", customerID, before).
 		Order("occurred_at DESC").Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
@@ -53,7 +48,7 @@ func timelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, befor
 	return out, nil
 }
 
-// moveFollowUps keeps a merged customer's follow-ups with the customer it merged into.
-func moveFollowUps(_ context.Context, tx *gorm.DB, from, into uuid.UUID) error {
+// MoveFollowUps keeps a merged customer's follow-ups with the customer it merged into.
+func MoveFollowUps(_ context.Context, tx *gorm.DB, from, into uuid.UUID) error {
 	return tx.Model(&FollowUp{}).Where("customer_id = ?", from).Update("customer_id", into).Error
 }

@@ -2,8 +2,6 @@ package followup
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -212,21 +210,10 @@ type listCursor struct {
 	ID uuid.UUID `json:"id"`
 }
 
-func encodeCursor(c listCursor) string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func encodeCursor(c listCursor) string { return api.EncodeCursor(c) }
 
 func decodeCursor(s string) (listCursor, error) {
-	var c listCursor
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(raw, &c)
-	}
-	if err != nil || c.ID == uuid.Nil {
-		return c, problem.Field("cursor", "invalid_format", "field.invalid_format")
-	}
-	return c, nil
+	return api.DecodeCursor(s, func(c listCursor) bool { return c.ID != uuid.Nil })
 }
 
 // page runs q ordered by col (descending when desc) then ID, after the cursor, and builds the

@@ -427,12 +427,8 @@ func (s *Service) mutate(ctx context.Context, id uuid.UUID, version int64, actio
 		}
 		old := l.Version
 		l.UpdatedAt, l.Version = s.now(), old+1
-		res := tx.Model(l).Where("version = ?", old).Select("*").Omit("created_at", "id").UpdateColumns(l)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+		if err := store.SaveVersioned(tx, l, old); err != nil {
+			return err
 		}
 		if out, err = s.view(l); err != nil {
 			return err

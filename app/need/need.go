@@ -211,12 +211,12 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 
 // load reads one need inside the actor's data scope; anything else is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Need, error) {
-	return opportunity.LoadScoped[Need](ctx, tx, s.Authz, id, "entity.need")
+	return policies.LoadScoped[Need](ctx, tx, s.Authz, id, "entity.need")
 }
 
 // Get returns one need.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
-	return opportunity.GetScoped(ctx, s.DB, s.Authz, id, "entity.need", show)
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.need", show)
 }
 
 // Filter are the list parameters of GET /needs.
@@ -233,13 +233,13 @@ type Filter struct {
 
 // List returns a page of needs in the actor's scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return opportunity.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID})
 		return api.WhereEqual(q, map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency})
 	}, show)
 }
 
-// show is view for reads that go through opportunity.GetScoped and ListScoped.
+// show is view for reads that go through policies.GetScoped and ListScoped.
 func show(_ *gorm.DB, n *Need) (View, error) { return view(n), nil }
 
 // Update is a PATCH of a need. Feedback is the answer given to the customer; setting it stamps
@@ -317,7 +317,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		}
 		old := n.Version
 		n.Version, n.UpdatedAt = old+1, now
-		if err := opportunity.SaveVersioned(tx, n, old); err != nil {
+		if err := store.SaveVersioned(tx, n, old); err != nil {
 			return err
 		}
 		out = view(n)

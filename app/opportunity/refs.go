@@ -83,17 +83,3 @@ func FormatDate(d *datatypes.Date) *string {
 	s := time.Time(*d).Format(time.DateOnly)
 	return &s
 }
-
-// SaveVersioned writes every column of the record rec (a pointer to a model), provided its
-// stored version is still old; the caller has set rec's new version and updated_at. A
-// concurrent change answers conflict.
-func SaveVersioned(tx *gorm.DB, rec any, old int64) error {
-	res := tx.Model(rec).Where("version = ?", old).Select("*").Omit("created_at", "id", "tenant_id").UpdateColumns(rec)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return problem.New(problem.Conflict, "version_conflict")
-	}
-	return nil
-}

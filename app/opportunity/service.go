@@ -153,7 +153,7 @@ func (s *Service) recordStage(ctx context.Context, tx *gorm.DB, o *Opportunity, 
 
 // load reads one opportunity inside the actor's data scope; anything else is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Opportunity, error) {
-	return LoadScoped[Opportunity](ctx, tx, s.Authz, id, "entity.opportunity")
+	return policies.LoadScoped[Opportunity](ctx, tx, s.Authz, id, "entity.opportunity")
 }
 
 // Load is load for other sales packages: the opportunity id when the actor can see it.
@@ -163,7 +163,7 @@ func (s *Service) Load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Opportu
 
 // Get returns one opportunity with its stage history, oldest first.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
-	return GetScoped(ctx, s.DB, s.Authz, id, "entity.opportunity", func(tx *gorm.DB, o *Opportunity) (View, error) {
+	return policies.GetScoped(ctx, s.DB, s.Authz, id, "entity.opportunity", func(tx *gorm.DB, o *Opportunity) (View, error) {
 		out := []View{view(o)}
 		if err := withCustomerNames(tx, out); err != nil {
 			return View{}, err
@@ -208,7 +208,7 @@ type Filter struct {
 
 // List returns a page of opportunities in the actor's data scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	page, err := ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
+	page, err := policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
 		if f.Stage != "" {
 			q = q.Where("stage = ?", f.Stage)
 		}
@@ -358,7 +358,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		}
 		old := o.Version
 		o.Version, o.UpdatedAt = old+1, now
-		if err := SaveVersioned(tx, o, old); err != nil {
+		if err := store.SaveVersioned(tx, o, old); err != nil {
 			return err
 		}
 		out = view(o)
@@ -399,7 +399,7 @@ func (s *Service) WinTx(ctx context.Context, tx *gorm.DB, id, contractID uuid.UU
 	from, now, old := o.Stage, s.now(), o.Version
 	o.Stage, o.Probability, o.ClosedAt, o.LostReason = StageWon, 100, &now, ""
 	o.Version, o.UpdatedAt = old+1, now
-	if err := SaveVersioned(tx, &o, old); err != nil {
+	if err := store.SaveVersioned(tx, &o, old); err != nil {
 		return err
 	}
 	out := view(&o)

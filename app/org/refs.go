@@ -47,3 +47,55 @@ func AssignOwner(tx *gorm.DB, owner, dept *uuid.UUID) (*uuid.UUID, error) {
 	}
 	return dept, nil
 }
+
+// Directory answers every user of tx's tenant with the columns other areas look users up by
+// (ID, email, name, department, status); never the password hash.
+func Directory(tx *gorm.DB) ([]User, error) {
+	var us []User
+	err := tx.Select("tenant_id", "id", "email", "name", "department_id", "status").Order("id").Find(&us).Error
+	return us, err
+}
+
+// UserNames answers the names of the users with these IDs in tx's tenant.
+func UserNames(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	return namesOf(tx, &User{}, ids)
+}
+
+// DepartmentNames answers the names of the departments with these IDs in tx's tenant.
+func DepartmentNames(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	return namesOf(tx, &Department{}, ids)
+}
+
+// DepartmentNamesAll answers every department's name in tx's tenant.
+func DepartmentNamesAll(tx *gorm.DB) (map[uuid.UUID]string, error) {
+	return namesOf(tx, &Department{}, nil)
+}
+
+func namesOf(tx *gorm.DB, model any, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	var rows []struct {
+		ID   uuid.UUID
+		Name string
+	}
+	q := tx.Model(model).Select("id", "name")
+	if ids != nil {
+		if len(ids) == 0 {
+			return map[uuid.UUID]string{}, nil
+		}
+		q = q.Where("id IN ?", ids)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+// CountUsers counts the users of tx's tenant.
+func CountUsers(tx *gorm.DB) (int64, error) {
+	var n int64
+	err := tx.Model(&User{}).Count(&n).Error
+	return n, err
+}

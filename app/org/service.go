@@ -113,6 +113,9 @@ func (s *Service) CreateUserTx(ctx context.Context, tx *gorm.DB, in NewUser) (Us
 	if err := checkRoles(tx, in.Roles); err != nil {
 		return u, err
 	}
+	if err := mayGrantRoles(ctx, tx, nil, in.Roles); err != nil {
+		return u, err
+	}
 	if err := tx.Create(&u).Error; err != nil {
 		if store.IsDuplicate(err) {
 			return u, emailTaken()
@@ -241,6 +244,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 			return err
 		}
 		before := u.View(oldRoles)
+		if err := mayChangeUser(ctx, tx, u.ID, oldRoles, upd.Password != nil); err != nil {
+			return err
+		}
 		if upd.Email != nil {
 			u.Email = normEmail(*upd.Email)
 		}
@@ -275,6 +281,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 				return err
 			}
 			roles = normRoles(*upd.Roles)
+			if err := mayGrantRoles(ctx, tx, oldRoles, roles); err != nil {
+				return err
+			}
 		}
 		wasOwner := policies.HasRole(oldRoles, policies.Owner) && before.Status == UserActive
 		stillOwner := policies.HasRole(roles, policies.Owner) && u.Status == UserActive
@@ -285,15 +294,11 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 		}
 		u.UpdatedAt = s.now()
 		u.Version++
-		res := tx.Model(&u).Where("version = ?", upd.Version).Select("*").Omit("created_at", "id").Updates(&u)
-		if res.Error != nil {
-			if store.IsDuplicate(res.Error) {
+		if err := store.SaveVersioned(tx, &u, upd.Version); err != nil {
+			if store.IsDuplicate(err) {
 				return emailTaken()
 			}
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Conflict, "version_conflict")
+			return err
 		}
 		if upd.Roles != nil {
 			if err := policies.SetUserRoles(ctx, tx, u.ID, roles); err != nil {
@@ -338,6 +343,9 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return err
 		}
+		if err := mayChangeUser(ctx, tx, u.ID, roles, false); err != nil {
+			return err
+		}
 		if policies.HasRole(roles, policies.Owner) {
 			if err := ensureAnotherOwner(ctx, tx, u.ID); err != nil {
 				return err
@@ -357,31 +365,70 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
+// actingRoles answers the acting user's roles as stored in tx, and false for changes made
+// without a user (signup creating the owner, the command line), which these rules do not limit.
+func actingRoles(ctx context.Context, tx *gorm.DB) (uuid.UUID, []string, bool, error) {
+	me := tenantctx.ActorFrom(ctx).UserID
+	if me == uuid.Nil {
+		return me, nil, false, nil
+	}
+	roles, err := rolesInTx(ctx, tx, me)
+	return me, roles, true, err
+}
+
+// mayGrantRoles checks that the acting user may give every role in after that the user did not
+// have before, and take away every role of before missing from after (policies.MayGrant): only
+// an owner makes an owner, and nobody grants a role equal to or above their own. Forbidden
+// with role_grant_denied otherwise.
+func mayGrantRoles(ctx context.Context, tx *gorm.DB, before, after []string) error {
+	_, mine, ok, err := actingRoles(ctx, tx)
+	if err != nil || !ok {
+		return err
+	}
+	check := func(from, to []string) error {
+		for _, r := range to {
+			if !slices.Contains(from, r) && !policies.MayGrant(mine, r) {
+				return problem.New(problem.Forbidden, "role_grant_denied", r)
+			}
+		}
+		return nil
+	}
+	if err := check(before, after); err != nil {
+		return err
+	}
+	return check(after, before)
+}
+
+// mayChangeUser guards another user's account: an owner's account (roles, department,
+// status, name, email, password) is changed only by an owner (owner_account_protected), and a
+// password is set only by the user themselves or, as a forced reset, by an owner
+// (password_self_only). Both are forbidden.
+func mayChangeUser(ctx context.Context, tx *gorm.DB, target uuid.UUID, targetRoles []string, password bool) error {
+	me, mine, ok, err := actingRoles(ctx, tx)
+	if err != nil || !ok || me == target {
+		return err
+	}
+	owner := policies.HasRole(mine, policies.Owner)
+	if policies.HasRole(targetRoles, policies.Owner) && !owner {
+		return problem.New(problem.Forbidden, "owner_account_protected")
+	}
+	if password && !owner {
+		return problem.New(problem.Forbidden, "password_self_only")
+	}
+	return nil
+}
+
 // rolesInTx reads a user's roles from the stored rules (not the cache, which may predate tx).
 func rolesInTx(ctx context.Context, tx *gorm.DB, userID uuid.UUID) ([]string, error) {
-	tid, _ := tenantctx.TenantID(ctx)
-	var roles []string
-	err := tx.Table("casbin_rule").Where("ptype = 'g' AND v0 = ? AND v2 = ?", "u:"+userID.String(), tid.String()).Order("v1").Pluck("v1", &roles).Error
-	return roles, err
+	return policies.StoredUserRoles(ctx, tx, userID)
 }
 
 // lockTenant serializes, per tenant, the changes whose checks read rows that a concurrent
 // change may be altering: removing an owner (two owners removing each other would each still
 // see the other and leave none) and moving a user or department (A under B while B goes under
 // A would each pass the loop check). Under READ COMMITTED the statements after the lock see
-// what the other change committed. Callers take it before locking any other row, in the same
-// order as the policy-version bump (which updates the tenant row too), so the two cannot
-// deadlock. SQLite transactions are serialized already (BEGIN IMMEDIATE).
-func lockTenant(ctx context.Context, tx *gorm.DB) error {
-	if tx.Dialector.Name() != store.Postgres {
-		return nil
-	}
-	tid, ok := tenantctx.TenantID(ctx)
-	if !ok {
-		return store.ErrNoTenant
-	}
-	return tx.Exec("SELECT id FROM tenants WHERE id = ? FOR UPDATE", tid).Error
-}
+// what the other change committed.
+func lockTenant(ctx context.Context, tx *gorm.DB) error { return store.LockTenant(ctx, tx) }
 
 func ensureAnotherOwner(ctx context.Context, tx *gorm.DB, except uuid.UUID) error {
 	if err := lockTenant(ctx, tx); err != nil {

@@ -27,6 +27,7 @@ const (
 	TooLarge        Code = "payload_too_large"
 	Unsupported     Code = "unsupported_media_type"
 	Unavailable     Code = "unavailable"
+	BadGateway      Code = "bad_gateway"
 	Internal        Code = "internal"
 )
 
@@ -43,6 +44,7 @@ var statusOf = map[Code]int{
 	TooLarge:        http.StatusRequestEntityTooLarge,
 	Unsupported:     http.StatusUnsupportedMediaType,
 	Unavailable:     http.StatusServiceUnavailable,
+	BadGateway:      http.StatusBadGateway,
 	Internal:        http.StatusInternalServerError,
 }
 

@@ -44,6 +44,7 @@ import (
 	"github.com/smecrm/crm/app/followup"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -643,20 +644,6 @@ func (s *Service) referrals(b *builder, scoped func(any) *gorm.DB, start, end ti
 	return nil
 }
 
-type named struct {
-	TenantID uuid.UUID `gorm:"primaryKey"`
-	ID       uuid.UUID `gorm:"primaryKey"`
-	Name     string
-}
-
-type userName struct{ named }
-
-func (userName) TableName() string { return "users" }
-
-type deptName struct{ named }
-
-func (deptName) TableName() string { return "departments" }
-
 func groupNames(tx *gorm.DB, b *builder) (map[uuid.UUID]string, error) {
 	ids := make([]uuid.UUID, 0, len(b.groups))
 	for k := range b.groups {
@@ -664,22 +651,10 @@ func groupNames(tx *gorm.DB, b *builder) (map[uuid.UUID]string, error) {
 			ids = append(ids, k)
 		}
 	}
-	out := map[uuid.UUID]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var model any = &userName{}
 	if b.byDept {
-		model = &deptName{}
+		return org.DepartmentNames(tx, ids)
 	}
-	var rows []named
-	if err := tx.Model(model).Select("id", "name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
+	return org.UserNames(tx, ids)
 }
 
 // API serves /reports/sales (report:read).

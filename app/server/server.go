@@ -116,6 +116,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.App.Use(requestid.New(requestid.Config{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
 	s.App.Use(localeFromHeader)
 	s.App.Use(accessLog(log, metrics))
+	s.App.Use(decodeBody) // before anything reads a body
 
 	limit := opt.LoginRateLimit
 	if limit == 0 {
@@ -140,14 +141,22 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	if err != nil {
 		return nil, err
 	}
+	// Services first: every one is built and wired before any route is registered.
 	s.Jobs = jobs.New(db, log)
-	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
 	mailer, err := notify.NewMailer(cfg.SMTPURL, cfg.MailFrom(), log)
 	if err != nil {
 		return nil, err
 	}
 	s.Notify = &notify.Service{DB: db, Mail: mailer, Log: log, BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.Customers = &customer.Service{DB: db, Authz: authz, Keys: keys, Jobs: s.Jobs, Now: opt.Now}
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
+	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
+	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
+	rates := &money.Rates{DB: db, Now: opt.Now}
+	products := &catalog.Service{DB: db, Now: opt.Now}
+	needs := &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
+	sales := &salesreport.Service{DB: db, Authz: authz, Now: opt.Now}
 	popt := opt.Plugins
 	if popt.Dir == "" {
 		popt.Dir = cfg.PluginDir
@@ -156,12 +165,35 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	if popt.FollowUps == nil {
 		popt.FollowUps = s.FollowUps.ScheduleTask // plugins' follow-up tasks land on the owners' task lists
 	}
+	if popt.Authz == nil {
+		popt.Authz = authz // customer look-ups on a user's behalf stay in their data scope
+	}
 	s.Plugins = host.New(db, popt)
-	s.Customers.Classifiers = s.Plugins.Classifiers
 	s.Platform = &tenants.Platform{DB: db, Log: log, SecureCookies: s.Auth.SecureCookies, Now: opt.Now,
 		HashPassword: auth.HashPassword, CheckPassword: auth.CheckPassword}
+
+	// How the areas reach each other: the one place to read what a customer's merge moves,
+	// what its timeline shows and who else feeds its rules.
+	s.Customers.Classifiers = s.Plugins.Classifiers                                            // classification through the classifier plugin
+	s.Customers.Summaries = s.Deals.Summaries                                                  // orders feed classification and ABC value classes
+	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption) // open opportunities keep a customer out of the pool
+	s.Customers.MergeHooks = append(s.Customers.MergeHooks,
+		followup.MoveFollowUps,   // follow-ups
+		deal.MoveCustomerRecords, // opportunities, quotes, contracts, orders, payments
+	)
+	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
+		followup.TimelineItems, // follow-ups
+		deal.TimelineItems,     // opportunities, contracts, orders, payments
+	)
+	s.FollowUps.Approvals = s.Deals.Approvals // contracts waiting for review on /me/tasks
 	s.Platform.AddCount("customers", customer.CountLive)
 
+	// Durable jobs, every area's.
+	s.Deals.RegisterJobs(s.Jobs)
+	s.Customers.RegisterJobs(s.Jobs)
+	s.FollowUps.RegisterJobs(s.Jobs)
+
+	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
 	root.SetGuards(api.Guards{
 		Authenticate:         s.Auth.Authenticate,
@@ -181,24 +213,15 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	audit.API{DB: db}.Routes(v1)
 	customer.API{S: s.Customers}.Routes(v1)
 	host.API{H: s.Plugins, Authorize: s.Auth.Authorize, Roles: authz.UserRoles}.Routes(v1)
-	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
-	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption)
-	money.RateAPI{S: &money.Rates{DB: db, Now: opt.Now}}.Routes(v1)
+	money.RateAPI{S: rates}.Routes(v1)
 	opportunity.API{S: s.Opportunities}.Routes(v1)
-	catalog.API{S: &catalog.Service{DB: db, Now: opt.Now}}.Routes(v1)
-	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
-	s.Customers.Summaries = s.Deals.Summaries // orders feed classification and ABC value classes
-	s.FollowUps.Approvals = s.Deals.Approvals // contracts waiting for review on /me/tasks
+	catalog.API{S: products}.Routes(v1)
 	deal.API{S: s.Deals}.Routes(v1)
-	need.API{S: &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}}.Routes(v1)
-	s.Deals.RegisterJobs(s.Jobs)
-	salesreport.API{S: &salesreport.Service{DB: db, Authz: authz, Now: opt.Now}}.Routes(v1)
+	need.API{S: needs}.Routes(v1)
+	salesreport.API{S: sales}.Routes(v1)
 	jobs.API{DB: db}.Routes(v1)
-	s.Customers.RegisterJobs(s.Jobs)
 	followup.API{S: s.FollowUps}.Routes(v1)
-	s.FollowUps.RegisterJobs(s.Jobs)
 	notify.API{S: s.Notify}.Routes(v1)
-	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
 	lead.API{S: s.Leads}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 

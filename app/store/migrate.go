@@ -51,6 +51,9 @@ func Migrate(ctx context.Context, ownerURL, appURL string, log *slog.Logger, ext
 			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())
 		}
 	}
+	if err := db.RefreshTenantTables(ctx); err != nil {
+		return err
+	}
 	for _, step := range extra {
 		if err := step(ctx, db); err != nil {
 			return err

@@ -44,6 +44,8 @@ type DB struct {
 	// URL is the connection URL the handle was opened with (without secrets in logs).
 	URL string
 
+	tenantTables tenantTables
+
 	hooksMu       sync.RWMutex
 	tenantChanged []func(tenantID uuid.UUID)
 }
@@ -97,7 +99,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(rawURL), err)
 	}
-	if err := registerTenantScope(gdb); err != nil {
+	if err := registerTenantScope(gdb, &db.tenantTables); err != nil {
 		return nil, err
 	}
 	sqlDB, err := gdb.DB()
@@ -116,7 +118,22 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("connect %s: %w", redact(rawURL), err)
 	}
 	db.gdb, db.sqlDB = gdb, sqlDB
+	if err := db.RefreshTenantTables(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// RefreshTenantTables re-reads which tables are tenant-owned. Open does it; Migrate does it
+// for its own handle after the schema changes.
+func (db *DB) RefreshTenantTables(ctx context.Context) error {
+	tables, err := loadTenantTables(ctx, db.sqlDB, db.Dialect)
+	if err != nil {
+		return err
+	}
+	db.tenantTables.set(tables)
+	return nil
 }
 
 // Close closes the pool.
@@ -273,6 +290,36 @@ func BumpTenantVersion(tx *gorm.DB, tenantID uuid.UUID, column string) error {
 	return nil
 }
 
+// LockTenant takes the tenant row's lock for the rest of tx on PostgreSQL, serializing the
+// changes of one tenant whose checks read rows a concurrent change may be altering (SQLite
+// transactions are serialized already by BEGIN IMMEDIATE). Callers take it before locking any
+// other row, in the same order as BumpTenantVersion, so the two cannot deadlock.
+func LockTenant(ctx context.Context, tx *gorm.DB) error {
+	if tx.Dialector.Name() != Postgres {
+		return nil
+	}
+	tid, ok := tenantctx.TenantID(ctx)
+	if !ok {
+		return ErrNoTenant
+	}
+	return tx.Exec("SELECT id FROM tenants WHERE id = ? FOR UPDATE", tid).Error
+}
+
+// TenantPolicyVersion reads the tenant row's policy_version inside tx.
+func TenantPolicyVersion(tx *gorm.DB, tenantID uuid.UUID) (int64, error) {
+	var v int64
+	err := tx.Raw("SELECT policy_version FROM tenants WHERE id = ?", tenantID).Scan(&v).Error
+	return v, err
+}
+
+// LiveTenantIDs answers the IDs of the tenants that are not cancelled, in ID order: the daily
+// and periodic jobs run once per tenant over them.
+func LiveTenantIDs(ctx context.Context, db *DB) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := db.Gorm(ctx).Table("tenants").Where("status <> ?", "cancelled").Order("id").Pluck("id", &ids).Error
+	return ids, err
+}
+
 type tenantChangesKey struct{}
 
 type tenantChanges struct {
@@ -310,4 +357,22 @@ func (db *DB) notifyTenantChanges(ids []uuid.UUID) {
 			fn(id)
 		}
 	}
+}
+
+// SaveVersioned writes every column of rec (a pointer to a tenant model) except its key,
+// created_at and the columns in omit, provided its stored version is still old (optimistic
+// locking). The caller has set rec's new version and updated_at; UpdateColumns keeps that
+// updated_at (Updates would replace it with GORM's clock). A concurrent change answers the
+// conflict problem version_conflict; other errors are returned as they are (so a caller can
+// still tell a duplicate key).
+func SaveVersioned(tx *gorm.DB, rec any, old int64, omit ...string) error {
+	res := tx.Model(rec).Where("version = ?", old).Select("*").
+		Omit(append([]string{"created_at", "id", "tenant_id"}, omit...)...).UpdateColumns(rec)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return problem.New(problem.Conflict, "version_conflict")
+	}
+	return nil
 }

@@ -45,6 +45,15 @@ type user struct {
 
 func (user) TableName() string { return "users" }
 
+// shadowUser maps the tenant-owned users table without a tenant_id field: the scope callbacks
+// could not confine it, so the store must refuse it rather than read every tenant's users.
+type shadowUser struct {
+	ID    uuid.UUID `gorm:"primaryKey"`
+	Email string
+}
+
+func (shadowUser) TableName() string { return "users" }
+
 // platformTables have a tenant_id column without being tenant-owned, so they are exempt from
 // row-level security. Keep this list short: every entry is a table the app role reads across
 // tenants.
@@ -168,6 +177,46 @@ func TestTenantScope(t *testing.T) {
 				u := mustCreateUser(t, db, a, "stamped")
 				if u.TenantID != a {
 					t.Fatalf("TenantID = %v, want %v", u.TenantID, a)
+				}
+			})
+
+			t.Run("a tenant table mapped without tenant_id is refused", func(t *testing.T) {
+				a, b := mustCreateTenant(t, db), mustCreateTenant(t, db)
+				mustCreateUser(t, db, a, "own")
+				mustCreateUser(t, db, b, "foreign")
+				actx := tenantctx.WithTenant(ctx, a)
+				statements := map[string]func(tx *gorm.DB) error{
+					"find": func(tx *gorm.DB) error { var got []shadowUser; return tx.Find(&got).Error },
+					"count": func(tx *gorm.DB) error {
+						var n int64
+						return tx.Model(&shadowUser{}).Count(&n).Error
+					},
+					"pluck": func(tx *gorm.DB) error { var e []string; return tx.Model(&shadowUser{}).Pluck("email", &e).Error },
+					"update": func(tx *gorm.DB) error {
+						return tx.Model(&shadowUser{}).Where("email <> ''").Update("email", "x@example.com").Error
+					},
+					"delete": func(tx *gorm.DB) error { return tx.Where("email = ''").Delete(&shadowUser{}).Error },
+					"create": func(tx *gorm.DB) error {
+						return tx.Create(&shadowUser{ID: uuid.Must(uuid.NewV7()), Email: "new@example.com"}).Error
+					},
+				}
+				for name, run := range statements {
+					err := db.Tx(actx, run)
+					if !errors.Is(err, store.ErrUnscopedTenantTable) {
+						t.Errorf("%s through a model without tenant_id: err = %v, want ErrUnscopedTenantTable", name, err)
+					}
+				}
+				// Nothing was changed in either tenant.
+				for _, tid := range []uuid.UUID{a, b} {
+					var got []user
+					if err := db.Read(tenantctx.WithTenant(ctx, tid), func(tx *gorm.DB) error { return tx.Find(&got).Error }); err != nil {
+						t.Fatal(err)
+					}
+					for _, u := range got {
+						if u.Email == "x@example.com" || u.Email == "new@example.com" {
+							t.Fatalf("refused statement wrote %+v", u)
+						}
+					}
 				}
 			})
 

@@ -17,6 +17,7 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
+	"github.com/smecrm/crm/policies"
 )
 
 // scopedHost is the host API of one call: the tenant, plugin and user come from the scope
@@ -37,7 +38,30 @@ var recordIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$`)
 
 func (sh *scopedHost) ctx(ctx context.Context) context.Context {
 	ctx = tenantctx.WithTenant(ctx, sh.s.tenant)
-	return tenantctx.WithActor(ctx, tenantctx.Actor{UserID: sh.s.user, Via: "plugin:" + sh.s.plugin.inst.ID})
+	if sh.s.info.ID == sh.s.tenant {
+		ctx = tenantctx.WithInfo(ctx, sh.s.info)
+	}
+	return tenantctx.WithActor(ctx, tenantctx.Actor{UserID: sh.s.user, DepartmentID: sh.s.dept, Via: "plugin:" + sh.s.plugin.inst.ID})
+}
+
+// visibleCustomers narrows q (on customers) to what the acting user may see: their data scope
+// (policies.ScopeFilter), plus the public pool, which everyone sees. A call made on nobody's
+// behalf — an event delivered in the background — has no user and keeps the tenant's scope,
+// as the host's own jobs do. Named pools, which only some departments see, are left out.
+func (sh *scopedHost) visibleCustomers(ctx context.Context, tx *gorm.DB, q *gorm.DB) (*gorm.DB, error) {
+	if sh.s.user == uuid.Nil || sh.h.opt.Authz == nil {
+		return q, nil
+	}
+	f, err := sh.h.opt.Authz.ScopeFilter(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if f.Scope == policies.ScopeAll {
+		return q, nil
+	}
+	scoped := f.Apply(tx.Session(&gorm.Session{NewDB: true}).Where("in_pool = ?", false), "owner_id", "department_id")
+	pool := tx.Session(&gorm.Session{NewDB: true}).Where("in_pool = ? AND (pool_key = '' OR pool_key IS NULL)", true)
+	return q.Where(tx.Session(&gorm.Session{NewDB: true}).Where(scoped).Or(pool)), nil
 }
 
 func (sh *scopedHost) pluginID() string { return sh.s.plugin.inst.ID }
@@ -277,8 +301,13 @@ func (sh *scopedHost) GetCustomer(ctx context.Context, id string) (sdk.Customer,
 		return sdk.Customer{}, sdk.ErrNotFound
 	}
 	var c customer.Customer
-	err = sh.h.db.Read(sh.ctx(ctx), func(tx *gorm.DB) error {
-		return tx.Where("id = ? AND deleted_at IS NULL", cid).Take(&c).Error
+	ctx = sh.ctx(ctx)
+	err = sh.h.db.Read(ctx, func(tx *gorm.DB) error {
+		q, err := sh.visibleCustomers(ctx, tx, tx.Where("id = ? AND deleted_at IS NULL", cid))
+		if err != nil {
+			return err
+		}
+		return q.Take(&c).Error
 	})
 	if err != nil {
 		if notFound(err) {
@@ -306,8 +335,12 @@ func (sh *scopedHost) FindCustomers(ctx context.Context, ids []string, name stri
 		return []sdk.Customer{}, nil
 	}
 	var cs []customer.Customer
-	err := sh.h.db.Read(sh.ctx(ctx), func(tx *gorm.DB) error {
-		q := tx.Where("deleted_at IS NULL")
+	ctx = sh.ctx(ctx)
+	err := sh.h.db.Read(ctx, func(tx *gorm.DB) error {
+		q, err := sh.visibleCustomers(ctx, tx, tx.Where("deleted_at IS NULL"))
+		if err != nil {
+			return err
+		}
 		if len(uids) > 0 {
 			q = q.Where("id IN ?", uids)
 		}

@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,6 +34,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-plugin"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"gorm.io/gorm"
@@ -42,6 +42,7 @@ import (
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
+	"github.com/smecrm/crm/policies"
 )
 
 // States of a plugin process as the plugins API reports them.
@@ -81,9 +82,25 @@ type Options struct {
 	EventSettle     time.Duration // 500 ms: events younger than this wait (commit order)
 	LogLinesPerSec  int           // 50 lines of plugin output per second per plugin (burst 4×)
 
+	// MaxResponseBytes bounds one message from a plugin (gRPC's receive limit on the
+	// host's connection, so an oversized answer is refused from its length prefix, before
+	// it is read) and a module's HTTP response body: 4 MiB.
+	MaxResponseBytes int
+
+	// The sandbox (sandbox.go). RunDir holds the per-launch folders (os.TempDir());
+	// User is the user plugins run as when the server runs as root (CRM_PLUGIN_USER, else
+	// nobody); Launcher is the executable that applies Landlock (this one, when its main
+	// calls LauncherMain).
+	RunDir   string
+	User     string
+	Launcher string
+
 	// FollowUps creates follow-up tasks for the host API call of that name; nil keeps the
 	// task in the plugin's own record store (type "followup_task").
 	FollowUps FollowUpCreator
+	// Authz resolves the acting user's data scope for customer look-ups made on a user's
+	// behalf (module requests, classifications within a user's write); nil: tenant scope.
+	Authz *policies.Authorizer
 }
 
 func (o *Options) defaults() {
@@ -108,6 +125,9 @@ func (o *Options) defaults() {
 	if o.LogLinesPerSec == 0 {
 		o.LogLinesPerSec = 50
 	}
+	if o.MaxResponseBytes == 0 {
+		o.MaxResponseBytes = 4 << 20
+	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
@@ -124,6 +144,9 @@ type Host struct {
 	procs map[string]*proc
 
 	tokens sync.Map // token -> *scope
+
+	sb    *sandbox
+	sbErr error // the sandbox cannot be set up: no plugin is launched
 
 	seenFiles map[string]bool // uninstalled files in the plugin folder already reported
 
@@ -145,6 +168,7 @@ func New(db *store.DB, opt Options) *Host {
 	opt.defaults()
 	h := &Host{db: db, opt: opt, log: opt.Log.With("component", "plugins"), procs: map[string]*proc{}, cache: map[uuid.UUID]cachedSettings{}}
 	h.m = newMetrics(opt.Registry)
+	h.sb, h.sbErr = newSandbox(opt.RunDir, opt.User, opt.Launcher, h.log)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	return h
 }
@@ -325,6 +349,7 @@ type proc struct {
 	cooldown  time.Duration
 	pc        *plugin.Client
 	client    *sdk.Client
+	run       *launch // the sandbox of the running process, removed when it ends
 	kick      chan struct{}
 }
 
@@ -413,32 +438,46 @@ func (p *proc) start(ctx context.Context) error {
 	if _, err := os.Stat(p.path); err != nil {
 		return fmt.Errorf("%w: %v", errPermanent, err)
 	}
-	cmd := exec.Command(p.path)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + os.TempDir()} // no CRM secrets in the plugin's environment
+	if p.h.sbErr != nil {
+		return fmt.Errorf("%w: plugin sandbox: %v", errPermanent, p.h.sbErr)
+	}
+	run, err := p.h.sb.prepare(p.inst.ID, p.path, want)
+	if errors.Is(err, errChecksum) {
+		p.log.Error("plugin executable does not match the checksum pinned at install; not launched")
+		return fmt.Errorf("%w: %v", errPermanent, err)
+	} else if err != nil {
+		return err
+	}
 	hs := sdk.NewHostServer(p.resolve)
 	pc := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		Plugins:          plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{Host: hs}},
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		SecureConfig:     &plugin.SecureConfig{Checksum: want, Hash: sha256.New()},
+		HandshakeConfig: sdk.Handshake,
+		Plugins:         plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{Host: hs}},
+		Cmd:             run.cmd,
+		SkipHostEnv:     true,
+		// The checksum was verified on the copy that runs (sandbox.prepare) and again by
+		// the launcher just before exec; go-plugin's own check would hash the launcher.
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     p.h.opt.StartTimeout,
-		Logger:           newPluginLogger(p.h, p.inst.ID),
-		Managed:          false,
+		// The host API is served over the plugin's own connection: the plugin (another
+		// user, under Landlock) never has to reach a socket of the server's.
+		GRPCBrokerMultiplex: true,
+		GRPCDialOptions:     []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(p.h.opt.MaxResponseBytes))},
+		StartTimeout:        p.h.opt.StartTimeout,
+		Logger:              newPluginLogger(p.h, p.inst.ID),
+		Managed:             false,
 	})
+	p.mu.Lock()
+	p.run = run
+	p.mu.Unlock()
 	proto, err := pc.Client()
 	if err != nil {
 		pc.Kill()
-		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
-			p.log.Error("plugin executable does not match the checksum pinned at install; not launched")
-			return fmt.Errorf("%w: %v", errPermanent, err)
-		}
+		p.removeRun()
 		return err
 	}
 	raw, err := proto.Dispense(sdk.PluginName)
 	if err != nil {
 		pc.Kill()
+		p.removeRun()
 		return err
 	}
 	cl := raw.(*sdk.Client)
@@ -446,15 +485,18 @@ func (p *proc) start(ctx context.Context) error {
 	defer cancel()
 	if err := cl.Init(cctx); err != nil {
 		pc.Kill()
+		p.removeRun()
 		return fmt.Errorf("init: %w", err)
 	}
 	m, err := cl.Describe(cctx)
 	if err != nil {
 		pc.Kill()
+		p.removeRun()
 		return fmt.Errorf("describe: %w", err)
 	}
 	if m.ID != p.inst.ID || m.ProtocolVersion != sdk.ProtocolVersion {
 		pc.Kill()
+		p.removeRun()
 		return fmt.Errorf("%w: plugin describes itself as %q protocol %d, installed as %q protocol %d", errPermanent, m.ID, m.ProtocolVersion, p.inst.ID, sdk.ProtocolVersion)
 	}
 	p.mu.Lock()
@@ -510,6 +552,16 @@ func (p *proc) kill() {
 	if pc != nil {
 		pc.Kill()
 	}
+	p.removeRun()
+}
+
+// removeRun deletes the sandbox folder of the last launch (its process has ended).
+func (p *proc) removeRun() {
+	p.mu.Lock()
+	run := p.run
+	p.run = nil
+	p.mu.Unlock()
+	run.remove()
 }
 
 // fail records a failure; after MaxFailures in a row the breaker opens: the process is
@@ -578,7 +630,12 @@ func newToken() string {
 type scope struct {
 	plugin *proc
 	tenant uuid.UUID
-	user   uuid.UUID
+	// user and dept are the acting user's, nil for background calls (events).
+	user uuid.UUID
+	dept uuid.UUID
+	// info is the tenant as the user's request resolved it (the policy version for their
+	// data scope); zero for background calls.
+	info tenantctx.Info
 }
 
 // resolve maps a call token to the host API of its call, for this plugin only.
@@ -620,7 +677,8 @@ func (h *Host) call(ctx context.Context, pluginID, method string, timeout time.D
 	}
 	actor := tenantctx.ActorFrom(ctx)
 	tok := newToken()
-	h.tokens.Store(tok, &scope{plugin: p, tenant: tid, user: actor.UserID})
+	info, _ := tenantctx.InfoFrom(ctx)
+	h.tokens.Store(tok, &scope{plugin: p, tenant: tid, user: actor.UserID, dept: actor.DepartmentID, info: info})
 	defer h.tokens.Delete(tok)
 	ci := sdk.CallInfo{Token: tok, TenantID: tid.String(), Roles: actor.Roles, Locale: tenantctx.Locale(ctx), Config: cfg}
 	if actor.UserID != uuid.Nil {

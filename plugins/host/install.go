@@ -8,14 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 	"gorm.io/datatypes"
 	"gorm.io/gorm/clause"
 
@@ -79,19 +80,28 @@ func Install(ctx context.Context, db *store.DB, dir, src string) (Installation, 
 	return in, err
 }
 
-// describe launches the executable at path (verifying sum) and returns its manifest.
+// describe launches the executable at path (verifying sum), in the same sandbox as a
+// supervised plugin, and returns its manifest.
 func describe(ctx context.Context, path string, sum []byte) (sdk.Manifest, error) {
-	cmd := exec.Command(path)
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	sb, err := newSandbox("", "", "", slog.Default())
+	if err != nil {
+		return sdk.Manifest{}, fmt.Errorf("plugin sandbox: %w", err)
+	}
+	run, err := sb.prepare("install", path, sum)
+	if err != nil {
+		return sdk.Manifest{}, err
+	}
+	defer run.remove()
 	pc := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		Plugins:          plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		SecureConfig:     &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     10 * time.Second,
-		Logger:           hclog.NewNullLogger(),
+		HandshakeConfig:     sdk.Handshake,
+		Plugins:             plugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
+		Cmd:                 run.cmd,
+		SkipHostEnv:         true,
+		AllowedProtocols:    []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCBrokerMultiplex: true,
+		GRPCDialOptions:     []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(4 << 20))},
+		StartTimeout:        10 * time.Second,
+		Logger:              hclog.NewNullLogger(),
 	})
 	defer pc.Kill()
 	proto, err := pc.Client()

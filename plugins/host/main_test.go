@@ -28,7 +28,9 @@ var binDir string
 
 // TestMain builds the example and test plugins into a temporary folder (real executables,
 // launched through go-plugin like in production), runs the tests and removes the folder.
+// The test binary is also the plugin launcher, as the crm binary is in production.
 func TestMain(m *testing.M) {
+	host.LauncherMain()
 	var err error
 	binDir, err = os.MkdirTemp("", "crm-plugin-bins-")
 	if err != nil {
@@ -41,6 +43,7 @@ func TestMain(m *testing.M) {
 		"recorder":          "./testdata/recorder",
 		"crasher":           "./testdata/crasher",
 		"hanger":            "./testdata/hanger",
+		"prober":            "./testdata/prober",
 	}
 	for name, pkg := range pkgs {
 		out := filepath.Join(binDir, name)
@@ -63,6 +66,7 @@ const (
 	recorderID   = "test-recorder"
 	crasherID    = "test-crasher"
 	hangerID     = "test-hanger"
+	proberID     = "test-prober"
 )
 
 var installMu sync.Mutex
@@ -87,8 +91,16 @@ func pluginDir(dialect string) string {
 // newEnv starts a server on dialect with the named plugins installed and running.
 func newEnv(t testing.TB, dialect string, names ...string) *apitest.Env {
 	t.Helper()
+	return newEnvWith(t, dialect, func(*host.Options) {}, names...)
+}
+
+// newEnvWith is newEnv with the supervisor's options changed by tune.
+func newEnvWith(t testing.TB, dialect string, tune func(*host.Options), names ...string) *apitest.Env {
+	t.Helper()
 	dir := pluginDir(dialect)
-	env := apitest.NewWithOptions(t, dialect, server.Options{Plugins: testOptions(dir)})
+	opt := testOptions(dir)
+	tune(&opt)
+	env := apitest.NewWithOptions(t, dialect, server.Options{Plugins: opt})
 	installMu.Lock()
 	for _, n := range names {
 		if _, err := host.Install(context.Background(), env.DB, dir, bins[n]); err != nil {
@@ -107,7 +119,7 @@ func newEnv(t testing.TB, dialect string, names ...string) *apitest.Env {
 
 // pluginIDs are the IDs of the executables in bins.
 var pluginIDs = map[string]string{"classifier": classifierID, "commercialvehicle": vehicleID, "recorder": recorderID,
-	"crasher": crasherID, "hanger": hangerID}
+	"crasher": crasherID, "hanger": hangerID, "prober": proberID}
 
 // startPlugins starts env's supervisor and waits for the plugins ids to run (others
 // installed in the package's database by other tests may or may not have their file here).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,11 +15,14 @@ import (
 	"github.com/smecrm/crm/plugins/sdk"
 )
 
-// Limits of module requests and answers.
-const (
-	maxModuleRequest  = 1 << 20
-	maxModuleResponse = 8 << 20
-)
+// maxModuleRequest limits a module request's body; its answer is limited by
+// Options.MaxResponseBytes (gRPC refuses a larger message before reading it).
+const maxModuleRequest = 1 << 20
+
+// moduleCSP is the Content-Security-Policy of every module answer: a module's HTML (or SVG)
+// is untrusted markup served from the CRM's own origin, so it loads nothing, runs no script
+// and is sandboxed (an opaque origin: no cookies, no same-origin API calls).
+const moduleCSP = "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
 
 // Trusted headers the host sets on every module request; a client's own X-CRM-* headers
 // never reach the plugin.
@@ -142,7 +146,7 @@ func (a API) serveModule(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if r.Status < 200 || r.Status > 599 || len(r.Body) > maxModuleResponse {
+		if r.Status < 200 || r.Status > 599 || len(r.Body) > a.H.opt.MaxResponseBytes {
 			return errors.New("module answered an invalid HTTP status or an oversized body")
 		}
 		res = r
@@ -156,8 +160,13 @@ func (a API) serveModule(c *fiber.Ctx) error {
 	}
 	for k, v := range res.Headers {
 		if answerHeaders[strings.ToLower(k)] {
-			if strings.EqualFold(k, "location") && !strings.HasPrefix(v, "/") {
-				continue // only paths of this server
+			if strings.EqualFold(k, "location") {
+				loc, ok := moduleLocation(id, c.Path(), v)
+				if !ok {
+					a.H.log.Warn("module redirect outside its own path refused", "plugin", id, "location", v)
+					return problem.New(problem.BadGateway, "module_redirect_refused")
+				}
+				v = loc
 			}
 			c.Set(k, v)
 		}
@@ -166,7 +175,35 @@ func (a API) serveModule(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/octet-stream")
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Content-Security-Policy", moduleCSP)
 	return c.Status(res.Status).Send(res.Body)
+}
+
+// moduleLocation checks a module's Location header: it may only point into the module's own
+// routes, /api/v1/ext/{id}/… on this server. A relative reference is resolved against the
+// request's path; the answer is the cleaned absolute path (with its query). Another host, a
+// scheme, a protocol-relative or backslashed URL, or a path that leaves the module's prefix
+// (also through dot segments, encoded or not) is refused.
+func moduleLocation(id, reqPath, loc string) (string, bool) {
+	if loc == "" || strings.ContainsAny(loc, "\\\x00\r\n\t") {
+		return "", false
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || strings.HasPrefix(loc, "//") {
+		return "", false
+	}
+	base := &url.URL{Path: reqPath}
+	r := base.ResolveReference(u) // removes dot segments
+	clean := path.Clean(r.Path)
+	if strings.HasSuffix(r.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	prefix := "/api/v1/ext/" + id
+	if clean != prefix && !strings.HasPrefix(clean, prefix+"/") {
+		return "", false
+	}
+	out := &url.URL{Path: clean, RawQuery: r.RawQuery, Fragment: r.Fragment}
+	return out.String(), true
 }
 
 // moduleProblemCodes are the error answers of a module the host renders itself, by status.

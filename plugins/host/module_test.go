@@ -22,7 +22,9 @@ func TestCommercialVehicleModule(t *testing.T) {
 			env := newEnv(t, d, "commercialvehicle", "recorder")
 			acme, other := env.Signup(t), env.Signup(t)
 			sales := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "salesperson")
-			svc := acme.AddUser(t, "service_manager")
+			// The service manager's data scope (department tree) covers the customers below: the
+			// module's customer look-ups on their behalf see what they see.
+			svc := acme.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "service_manager")
 			tech := acme.AddUser(t, "service_technician")
 			finance := acme.AddUser(t, "finance")
 			wh := acme.AddUser(t, "warehouse")

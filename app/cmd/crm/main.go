@@ -18,9 +18,11 @@ import (
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/plugins/host"
 )
 
 func main() {
+	host.LauncherMain() // `crm plugin-exec …`: the sandboxed start of a plugin (never returns)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCmd().ExecuteContext(ctx); err != nil {

@@ -25,12 +25,15 @@ func (*recorder) Manifest() sdk.Manifest {
 	return sdk.Manifest{ID: "test-recorder", Name: "Event recorder (test)", Version: "0.0.1",
 		Capabilities: []string{sdk.CapEvents, sdk.CapModule},
 		RecordTypes:  []sdk.RecordType{{Name: "event", Indexed: []string{"type", "entity_id"}}},
-		Permissions:  []sdk.Permission{{Object: "probe", Actions: []string{"read", "create"}, Grants: map[string][]string{"general_manager": {"read"}}}},
+		Permissions: []sdk.Permission{{Object: "probe", Actions: []string{"read", "create"}, Grants: map[string][]string{"general_manager": {"read"}}},
+			{Object: "lookup", Actions: []string{"read"}, Grants: map[string][]string{"general_manager": {"read"}, "salesperson": {"read"}}}},
 		Routes: []sdk.Route{
 			{Name: "events", Method: "GET", Pattern: "/events", Object: "probe", Action: "read"},
 			{Name: "event", Method: "GET", Pattern: "/events/{id}", Object: "probe", Action: "read"},
 			{Name: "stale", Method: "GET", Pattern: "/stale", Object: "probe", Action: "read"},
 			{Name: "headers", Method: "POST", Pattern: "/headers", Object: "probe", Action: "create"},
+			{Name: "customers", Method: "GET", Pattern: "/customers/{name}", Object: "lookup", Action: "read"},
+			{Name: "customer", Method: "GET", Pattern: "/customer/{id}", Object: "lookup", Action: "read"},
 		}}
 }
 
@@ -83,6 +86,21 @@ func (r *recorder) HandleHTTP(ctx context.Context, call *sdk.Call, req sdk.HTTPR
 			msg = err.Error()
 		}
 		return sdk.JSON(200, map[string]any{"stale_error": msg, "stale_records": len(recs)})
+	case "customers": // what the host's customer search gives this call
+		cs, err := call.Host.FindCustomers(ctx, nil, req.Params["name"], 200)
+		if err != nil {
+			return sdk.HTTPResponse{}, err
+		}
+		return sdk.JSON(200, map[string]any{"items": cs})
+	case "customer":
+		c, err := call.Host.GetCustomer(ctx, req.Params["id"])
+		if errors.Is(err, sdk.ErrNotFound) {
+			return sdk.Problem(404, "not_found", "no such customer", nil)
+		}
+		if err != nil {
+			return sdk.HTTPResponse{}, err
+		}
+		return sdk.JSON(200, c)
 	case "headers":
 		return sdk.JSON(201, map[string]any{"headers": req.Headers, "tenant": call.TenantID, "user": call.UserID, "roles": call.Roles, "body": string(req.Body)})
 	}
