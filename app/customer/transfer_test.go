@@ -633,3 +633,60 @@ func TestExportImportRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestExportNeutralisesFormulas exports values that a spreadsheet would take for formulas with
+// a leading apostrophe (CSV injection), and an import of that export reads them back as they
+// were: the phone keeps its +86.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		xferStartJobs(t, env)
+		acme := env.Signup(t)
+		beta := env.Signup(t)
+		xferCreate(t, acme.Owner, map[string]any{"type": "enterprise", "name": "=HYPERLINK(\"http://x\",\"贸易\")", "phone": "+86 135 0013 5000",
+			"address": map[string]any{"street": "@华强北路"}})
+		r := acme.Owner.MustDo(t, "GET", "/api/v1/customers/export?format=csv", nil, 200, nil)
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\ufeff")))).ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("csv: %v %q", err, recs)
+		}
+		cells := map[string]string{}
+		for i, h := range recs[0] {
+			cells[h] = recs[1][i]
+		}
+		if cells["Name"] != "'=HYPERLINK(\"http://x\",\"贸易\")" || cells["Phone"] != "'+86 135 0013 5000" || cells["Street address"] != "'@华强北路" {
+			t.Errorf("exported cells: %q", cells)
+		}
+		id := xferMustImport(t, env, beta.Owner, "export.csv", r.Body, map[string]string{
+			"mapping": `{"Name":"name","Phone":"phone","Street address":"address.street"}`})
+		if j := xferWait(t, beta.Owner, id, time.Minute); j.Status != "succeeded" || j.Report.Created != 1 {
+			t.Fatalf("import of the export: %+v", j.Report)
+		}
+		got := xferFind(t, beta.Owner, "13500135000")
+		if len(got) != 1 || got[0]["name"] != "=HYPERLINK(\"http://x\",\"贸易\")" || got[0]["phone"] != "+86 135 0013 5000" ||
+			fmt.Sprint(got[0]["address"].(map[string]any)["street"]) != "@华强北路" {
+			t.Errorf("imported: %+v", got)
+		}
+	})
+}
+
+// TestImportOwnerEmailStaysInTenant: an owner_email is looked up among the importing tenant's
+// users only; another tenant's user with that email is not found (and never becomes an owner).
+func TestImportOwnerEmailStaysInTenant(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		xferStartJobs(t, env)
+		acme := env.Signup(t)
+		beta := env.Signup(t)
+		data := xferCSV(t, [][]string{{"name", "owner_email"}, {"甲公司", acme.Owner.Email}, {"乙公司", beta.Owner.Email}}, false)
+		id := xferMustImport(t, env, beta.Owner, "owners.csv", data, nil)
+		j := xferWait(t, beta.Owner, id, time.Minute)
+		if j.Status != "succeeded" || j.Report.Created != 1 || j.Report.Failed != 1 {
+			t.Fatalf("import: %s %+v", j.Status, j.Report)
+		}
+		if errs := xferErrorsAt(j, 2); len(errs) != 1 || errs[0].Field != "owner_email" || errs[0].Code != "not_found" {
+			t.Errorf("row 2 errors: %+v", errs)
+		}
+		if n := env.CountRows(t, "customers", "tenant_id = ? AND name = ?", beta.ID, "甲公司"); n != 0 {
+			t.Errorf("甲公司 imported with another tenant's owner")
+		}
+	})
+}

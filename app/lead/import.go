@@ -9,13 +9,19 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
-	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/sheet"
 	"github.com/smecrm/crm/app/tenantctx"
 )
 
 // MaxImportRows bounds one lead import; it runs within the request.
 const MaxImportRows = 5000
+
+// importLimits bound a lead file as app/sheet reads it: blank rows count toward MaxImportRows,
+// a lead has some ten fields, a cell at most Excel's 32,767 characters (4 bytes each in
+// UTF-8), and 5,000 rows of a workbook unpack to far less than 64 MiB.
+var importLimits = sheet.Limits{MaxFileBytes: maxImportFile, MaxUnzipBytes: 64 << 20,
+	MaxRows: MaxImportRows, MaxColumns: 1000, MaxCellBytes: 32767 * 4}
 
 // importColumns maps the header labels a lead file may use (the field key, and labels in
 // Chinese) to fields.
@@ -46,19 +52,17 @@ type ImportResult struct {
 	Errors  []ImportRowError `json:"errors"`
 }
 
-// Import reads a CSV or XLSX file of leads (read like the customer import:
-// customer.ReadSheet) whose header names the columns (see importColumns; other columns are
-// ignored) and creates a lead per valid row in one transaction, each assigned by the tenant's
-// rules when it has no owner (the importer otherwise). Invalid rows are reported, not
-// imported. Errors: validation_failed (no usable file, no name column, too many rows).
+// Import reads a CSV or XLSX file of leads (with app/sheet, as the customer import does) whose
+// header names the columns (see importColumns; other columns are ignored) and creates a lead
+// per valid row in one transaction, each assigned by the tenant's rules when it has no owner (the importer otherwise). Invalid rows are reported, not
+// imported. Errors: validation_failed (no usable file, no name column, too many rows or
+// columns, a cell too long).
 func (s *Service) Import(ctx context.Context, fileName string, data []byte) (ImportResult, error) {
-	header, rows, err := customer.ReadSheet(fileName, data)
+	file, err := sheet.Read(fileName, data, importLimits)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if len(rows) > MaxImportRows {
-		return ImportResult{}, problem.Field("file", "too_many_rows", "import.too_many_rows", MaxImportRows)
-	}
+	header, rows := file.Header, file.Rows
 	col := map[string]int{}
 	for i, h := range header {
 		for field, labels := range importColumns {

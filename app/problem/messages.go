@@ -135,6 +135,11 @@ var catalog = map[string]msg{
 	"import.duplicate_target": {"多个列对应了同一字段 %v。", "多個欄對應了同一欄位 %v。", "Several columns map to the field %v."},
 	"import.duplicate_hidden": {"与一位您无权修改的客户重复，未合并。", "與一位您無權修改的客戶重複，未合併。", "Duplicates a customer you may not change; not merged."},
 
+	// uploaded sheets beyond their limits (app/sheet)
+	"import.too_many_columns":   {"文件超过 %v 列的上限。", "檔案超過 %v 欄的上限。", "The file has more than %v columns."},
+	"import.cell_too_long":      {"第 %v 行有单元格内容过长。", "第 %v 列有儲存格內容過長。", "Row %v has a cell that is too long."},
+	"import.unzipped_too_large": {"工作簿解压后超过 %v MB，请拆分后导入。", "活頁簿解壓縮後超過 %v MB，請拆分後匯入。", "The workbook unpacks to more than %v MB; split it."},
+
 	// field messages
 	"field.required":         {"必填。", "必填。", "Required."},
 	"field.invalid_format":   {"格式不正确。", "格式不正確。", "Invalid format."},
