@@ -485,11 +485,29 @@ ui('quote, contract and payment screens', async () => {
   await row.getByText('审批中').waitFor();
   await row.getByText('总经理').waitFor(); // 8,000 needs the general manager under the default tiers
   await shot(page, 'contracts');
-  // The owner may approve it, so it waits on their home page, linking to the contracts.
-  await page.goto('/');
-  const approvals = page.locator('.ant-card').filter({ hasText: '待我审批' });
+  // Nobody approves what they own or submitted: the owner's home page does not offer it, and the
+  // contract waits on a general manager's home page instead, linking to the contracts.
+  const me = await apiCall(page, 'GET', '/api/v1/me');
+  const gm = await apiCall(page, 'POST', '/api/v1/users', {
+    name: '孙总经理', email: 'sun@huadong.cn', password: 'a general manager password',
+    department_id: me.body.user.department_id, roles: ['general_manager'],
+  });
+  assert.equal(gm.status, 201, JSON.stringify(gm.body));
+  const ownerTasks = await apiCall(page, 'GET', '/api/v1/me/tasks');
+  assert.equal(ownerTasks.status, 200);
+  assert.ok(!(ownerTasks.body.approvals || []).some((a) => a.title === '浦江仪器年度采购合同'), JSON.stringify(ownerTasks.body.approvals));
+  const gmPage = await newPage();
+  await gmPage.goto('/login');
+  await gmPage.getByLabel('公司代码').fill('huadong');
+  await gmPage.getByLabel('邮箱').fill('sun@huadong.cn');
+  await gmPage.getByLabel('密码').fill('a general manager password');
+  await gmPage.getByRole('button', { name: '登录' }).click();
+  await gmPage.getByRole('heading', { name: '您好，孙总经理' }).waitFor();
+  const approvals = gmPage.locator('.ant-card').filter({ hasText: '待我审批' });
   await approvals.getByRole('link', { name: /浦江仪器年度采购合同/ }).click();
-  await page.waitForURL('**/sales/contracts');
+  await gmPage.waitForURL('**/sales/contracts');
+  await gmPage.context().close();
+  state.current = page;
 
   await page.goto('/sales/payments');
   await page.getByRole('button', { name: '登记回款' }).click();
