@@ -18,7 +18,7 @@ const CustomerFormPage = lazy(() => import('./pages/CustomerForm'));
 const PoolPage = lazy(() => import('./pages/Pool'));
 const RecycleBin = lazy(() => import('./pages/RecycleBin'));
 const ImportPage = lazy(() => import('./pages/Import'));
-const Sales = lazy(() => import('./pages/Sales'));
+const Sales = lazy(() => import('./pages/sales'));
 const Pipeline = lazy(() => import('./pages/Pipeline'));
 const Reports = lazy(() => import('./pages/Reports'));
 const Admin = lazy(() => import('./pages/Admin'));
