@@ -21,7 +21,7 @@ const ImportPage = lazy(() => import('./pages/Import'));
 const Sales = lazy(() => import('./pages/sales'));
 const Pipeline = lazy(() => import('./pages/Pipeline'));
 const Reports = lazy(() => import('./pages/Reports'));
-const Admin = lazy(() => import('./pages/Admin'));
+const Admin = lazy(() => import('./pages/admin'));
 const Plugins = lazy(() => import('./pages/Plugins'));
 const Vehicles = lazy(() => import('./pages/CommercialVehicle'));
 const Platform = lazy(() => import('./pages/Platform'));
