@@ -619,7 +619,7 @@ ui('switching the language changes the interface', async () => {
   await page.getByRole('heading', { name: '客户列表' }).waitFor();
 });
 
-ui('owner screens: settings, departments, users, roles', async () => {
+ui('owner screens: settings, departments, users, roles, API tokens, audit log', async () => {
   const page = state.page;
   await page.goto('/admin/settings');
   await page.getByText('审批阈值').waitFor();
@@ -653,6 +653,22 @@ ui('owner screens: settings, departments, users, roles', async () => {
   await page.goto('/admin/roles');
   await page.getByText('数据范围').waitFor();
   await shot(page, 'roles');
+
+  // An API token is shown once, when it is created; the list keeps its name and prefix.
+  await page.goto('/admin/tokens');
+  await page.getByText('还没有 API 令牌').waitFor();
+  await page.getByLabel('令牌名称').fill('ERP 同步');
+  await page.getByRole('button', { name: '创建令牌' }).click();
+  await page.getByText('请立即复制此令牌，它只显示这一次。').waitFor();
+  await page.locator('.ant-table-row').filter({ hasText: 'ERP 同步' }).waitFor();
+
+  // The audit log, filtered by entity, has the product edited in its detail drawer earlier.
+  await page.goto('/admin/audit');
+  await page.getByRole('heading', { name: '操作日志' }).waitFor();
+  await page.getByLabel('对象类型').fill('product');
+  await page.getByLabel('对象类型').press('Enter');
+  await page.locator('.ant-table-row').filter({ hasText: 'product' }).filter({ hasText: 'update' }).first().waitFor();
+  await shot(page, 'audit');
 });
 
 ui('owner saves pool rules and a named pool; the pool page offers the pools', async () => {
