@@ -187,6 +187,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	)
 	s.FollowUps.Approvals = s.Deals.Approvals // contracts waiting for review on /me/tasks
 	s.Platform.AddCount("customers", customer.CountLive)
+	// Each area's own block of /settings, stored, merged and validated by tenants.
+	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
+	s.Tenants.AddSection(followup.Settings) // follow-up reminders
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
