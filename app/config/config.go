@@ -18,17 +18,20 @@ type Config struct {
 	Addr               string
 	DatabaseURL        string
 	MigrateDatabaseURL string
-	SecretKey          string
-	EncryptionKeys     string
-	BaseURL            string
-	PluginDir          string
-	SMTPURL            string
-	SMTPFrom           string
-	StripeSecretKey    string
-	StripeWebhookKey   string
-	StripeAPIBase      string
-	LogLevel           string
-	LogFormat          string
+	// AllowUnsafeDBRole serves on a PostgreSQL role that row-level security does not bind
+	// (superuser, BYPASSRLS, table owner); without it the server refuses to start on one.
+	AllowUnsafeDBRole bool
+	SecretKey         string
+	EncryptionKeys    string
+	BaseURL           string
+	PluginDir         string
+	SMTPURL           string
+	SMTPFrom          string
+	StripeSecretKey   string
+	StripeWebhookKey  string
+	StripeAPIBase     string
+	LogLevel          string
+	LogFormat         string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -49,6 +52,7 @@ func FromEnv() Config {
 		LogFormat:        env("CRM_LOG_FORMAT", "json"),
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.AllowUnsafeDBRole = os.Getenv("CRM_ALLOW_UNSAFE_DB_ROLE") == "1"
 	return c
 }
 
