@@ -671,6 +671,32 @@ ui('owner screens: settings, departments, users, roles, API tokens, audit log', 
   await shot(page, 'audit');
 });
 
+ui('a user whose password the owner reset chooses their own before anything else', async () => {
+  const page = state.page;
+  const users = await apiCall(page, 'GET', '/api/v1/users?limit=200');
+  const zhao = users.body.items.find((u) => u.email === 'zhao@huadong.cn');
+  const reset = await apiCall(page, 'PATCH', '/api/v1/users/' + zhao.id, { version: zhao.version, password: 'a temporary password' });
+  assert.equal(reset.status, 200, JSON.stringify(reset.body));
+  const p = await newPage();
+  await p.goto('/login');
+  await p.getByLabel('公司代码').fill('huadong');
+  await p.getByLabel('邮箱').fill('zhao@huadong.cn');
+  await p.getByLabel('密码').fill('a temporary password');
+  await p.getByRole('button', { name: '登录' }).click();
+  await p.getByText('设置新密码').first().waitFor();
+  await shot(p, 'change-password');
+  await p.getByLabel('临时密码').fill('a temporary password');
+  await p.getByLabel('新密码', { exact: true }).fill('zhao chose this one');
+  await p.getByLabel('确认新密码').fill('zhao chose something else');
+  await p.getByRole('button', { name: '设置密码' }).click();
+  await p.getByText('两次输入的密码不一致').waitFor();
+  await p.getByLabel('确认新密码').fill('zhao chose this one');
+  await p.getByRole('button', { name: '设置密码' }).click();
+  await p.getByRole('heading', { name: '您好，赵销售' }).waitFor();
+  await p.context().close();
+  state.current = page;
+});
+
 ui('owner saves pool rules and a named pool; the pool page offers the pools', async () => {
   const page = state.page;
   const me = await apiCall(page, 'GET', '/api/v1/me');

@@ -8,7 +8,7 @@ import { useI18n, hasStoredLang } from './i18n';
 import { useAuth } from './auth';
 import { FeaturesProvider } from './features';
 import { AppLayout } from './Layout';
-import { LoginPage, SignupPage } from './pages/Auth';
+import { ChangePasswordPage, LoginPage, SignupPage } from './pages/Auth';
 import { matchLang } from './format';
 
 const HomePage = lazy(() => import('./pages/Home'));
@@ -41,6 +41,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const loc = useLocation();
   if (loading) return <Loading />;
   if (!me) return <Navigate to={'/login?next=' + encodeURIComponent(loc.pathname + loc.search)} replace />;
+  // After an owner's reset the server refuses everything else until the user sets a password.
+  if (me.user.must_change_password) return <ChangePasswordPage />;
   return <>{children}</>;
 }
 
