@@ -103,6 +103,7 @@ var catalog = map[string]msg{
 	"manager_cycle":            {"直属上级不能是自己或下属。", "直屬上級不能是自己或下屬。", "A manager cannot be the user or one of their subordinates."},
 	"role_grant_denied":        {"您不能授予或撤销“%s”角色：只能授予低于自己的角色，只有企业管理员可以任命企业管理员。", "您不能授予或撤銷「%s」角色：只能授予低於自己的角色，只有企業管理員可以任命企業管理員。", "You cannot grant or remove the role %q: you may grant only roles below your own, and only an owner makes an owner."},
 	"owner_account_protected":  {"只有企业管理员可以修改企业管理员的账户。", "只有企業管理員可以修改企業管理員的帳戶。", "Only an owner can change an owner's account."},
+	"export_too_large":         {"一次最多导出 %d 行，请缩小筛选范围后再导出。", "一次最多匯出 %d 列，請縮小篩選範圍後再匯出。", "One export holds at most %d rows: narrow the filter and export again."},
 	"password_change_required": {"管理员重置了您的密码，请先设置自己的新密码。", "管理員重設了您的密碼，請先設定自己的新密碼。", "An owner reset your password: choose your own before you go on."},
 	"password_self_only":       {"只有用户本人可以设置自己的密码（企业管理员可以重置）。", "只有使用者本人可以設定自己的密碼（企業管理員可以重設）。", "Only the user sets their own password (an owner may reset it)."},
 	"last_owner":               {"企业至少要保留一位管理员。", "企業至少要保留一位管理員。", "The company must keep at least one owner."},
