@@ -813,7 +813,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import leads from a CSV or XLSX file (rows that fail are reported)
+         * Import leads from a CSV or XLSX file: the header is checked now, the rows by a job (GET /jobs/{id} reports the rows that fail)
          * @description Requires permission `create` on `lead`.
          */
         post: operations["importLeads"];
@@ -2483,15 +2483,8 @@ export interface components {
             lead?: components["schemas"]["LeadView"];
             opportunity?: components["schemas"]["OpportunityView"];
         };
-        LeadImportResult: {
-            created?: number;
-            errors?: components["schemas"]["LeadImportRowError"][] | null;
-        };
-        LeadImportRowError: {
-            code?: string;
-            field?: string;
-            message?: string;
-            row?: number;
+        LeadImportAccepted: {
+            job_id?: components["schemas"]["UuidUUID"];
         };
         LeadInput: {
             company?: string;
@@ -2763,6 +2756,7 @@ export interface components {
             id?: components["schemas"]["UuidUUID"];
             locale?: string;
             manager_id?: components["schemas"]["UuidUUID"];
+            must_change_password?: boolean;
             name?: string;
             roles?: string[] | null;
             status?: string;
@@ -2893,14 +2887,6 @@ export interface components {
             required?: boolean;
             type?: string;
         };
-        TenantsLeadAssignment: {
-            rules?: components["schemas"]["TenantsLeadRule"][] | null;
-        };
-        TenantsLeadRule: {
-            industry?: string;
-            region?: string;
-            users?: components["schemas"]["UuidUUID"][] | null;
-        };
         TenantsPlatformAdmin: {
             /** Format: date-time */
             created_at?: string;
@@ -2943,10 +2929,6 @@ export interface components {
             recycle_on?: string;
             warn_days_before?: number;
         };
-        TenantsReminders: {
-            early_minutes?: null | number;
-            email?: null | boolean;
-        };
         TenantsSettingsView: {
             approval_tiers?: components["schemas"]["PoliciesTier"][] | null;
             cadences?: components["schemas"]["TenantsCadences"];
@@ -2959,11 +2941,9 @@ export interface components {
             extra?: {
                 [key: string]: string;
             };
-            lead_assignment?: components["schemas"]["TenantsLeadAssignment"];
             locale?: string;
             pool?: components["schemas"]["TenantsPoolRules"];
             pools?: components["schemas"]["TenantsPoolDef"][] | null;
-            reminders?: components["schemas"]["TenantsReminders"];
             time_zone?: string;
             /** Format: int64 */
             version?: number;
@@ -6728,13 +6708,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Accepted */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["LeadImportResult"];
+                    "application/json": components["schemas"]["LeadImportAccepted"];
                 };
             };
             /** @description Bad Request */
