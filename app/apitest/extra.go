@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/storetest"
@@ -126,8 +125,7 @@ func NewWithOptions(t testing.TB, dialect string, opt server.Options) *Env {
 		opt.Now = clock.Now
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	cfg := config.Config{BaseURL: "http://localhost:8080", SecretKey: "test secret key, long enough for derivation"}
-	srv, err := server.New(cfg, db, log, opt)
+	srv, err := server.New(TestConfig(), db, log, opt)
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

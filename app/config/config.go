@@ -29,6 +29,22 @@ type Config struct {
 	StripeAPIBase      string
 	LogLevel           string
 	LogFormat          string
+	// TrustedProxies (CRM_TRUSTED_PROXIES) are the addresses and CIDR ranges of the reverse
+	// proxies whose X-Forwarded-For the server believes; empty: none, the socket's address is
+	// the client's.
+	TrustedProxies string
+	// RedisURL (CRM_REDIS_URL) shares rate-limit counts between replicas; empty: each process
+	// counts on its own.
+	RedisURL string
+	// RateLimitToken and RateLimitTenant (CRM_RATE_LIMIT_TOKEN, CRM_RATE_LIMIT_TENANT) are the
+	// API requests allowed per minute per API token or session user, and per tenant; empty:
+	// the server's defaults, 0: no limit.
+	RateLimitToken  string
+	RateLimitTenant string
+	// MetricsAddr (CRM_METRICS_ADDR) is a separate listen address for /metrics; empty: /metrics
+	// on the main address behind MetricsToken (CRM_METRICS_TOKEN), or not served without one.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -47,6 +63,12 @@ func FromEnv() Config {
 		StripeAPIBase:    os.Getenv("CRM_STRIPE_API_BASE"),
 		LogLevel:         env("CRM_LOG_LEVEL", "info"),
 		LogFormat:        env("CRM_LOG_FORMAT", "json"),
+		TrustedProxies:   os.Getenv("CRM_TRUSTED_PROXIES"),
+		RedisURL:         os.Getenv("CRM_REDIS_URL"),
+		RateLimitToken:   os.Getenv("CRM_RATE_LIMIT_TOKEN"),
+		RateLimitTenant:  os.Getenv("CRM_RATE_LIMIT_TENANT"),
+		MetricsAddr:      os.Getenv("CRM_METRICS_ADDR"),
+		MetricsToken:     os.Getenv("CRM_METRICS_TOKEN"),
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	return c

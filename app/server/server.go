@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -72,7 +73,13 @@ type Server struct {
 	Plugins  *host.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+
+	proxies proxies
 }
+
+// ClientAddr is the request's client address: the socket's peer, or the address the trusted
+// proxies (CRM_TRUSTED_PROXIES) received the request from.
+func (s *Server) ClientAddr(c *fiber.Ctx) netip.Addr { return s.proxies.clientAddr(c) }
 
 // Options tune New.
 type Options struct {
@@ -98,6 +105,15 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newHTTPMetrics(s.Registry)
 
+	trusted, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s.proxies = trusted
+	proxyHeader := "" // no trusted proxy: no header is believed
+	if len(trusted) > 0 {
+		proxyHeader = fiber.HeaderXForwardedFor
+	}
 	s.App = fiber.New(fiber.Config{
 		AppName:               "crm",
 		ErrorHandler:          api.ErrorHandler(log),
@@ -106,9 +122,15 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		ProxyHeader:           "",
-		JSONEncoder:           json.Marshal,
-		JSONDecoder:           json.Unmarshal,
+		// Fiber's own view of the client (c.IP, c.Protocol, c.Hostname) believes forwarded
+		// headers only from the trusted proxies; the rate limits use ClientAddr, which also
+		// refuses the addresses a client wrote into X-Forwarded-For itself.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          trusted.strings(),
+		ProxyHeader:             proxyHeader,
+		EnableIPValidation:      true,
+		JSONEncoder:             json.Marshal,
+		JSONDecoder:             json.Unmarshal,
 	})
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic", "panic", e, "path", c.Path())
@@ -123,7 +145,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		limit = 20
 	}
 	loginLimiter := limiter.New(limiter.Config{Max: limit, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() + "|" + c.Path() },
+		KeyGenerator: func(c *fiber.Ctx) string { return limitKey(s.ClientAddr(c)) + "|" + c.Path() },
 		LimitReached: func(c *fiber.Ctx) error { return problem.New(problem.RateLimited, "rate_limited") }})
 	s.App.Post("/api/v1/auth/login", loginLimiter)
 	s.App.Post("/platform/v1/auth/login", loginLimiter)
