@@ -6,8 +6,10 @@ package server_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/config"
@@ -24,7 +26,11 @@ func badLogin(t *testing.T, env *apitest.Env, path, xff string, n int) *apitest.
 	if xff != "" {
 		h["X-Forwarded-For"] = xff
 	}
-	return env.Do(t, "POST", path, map[string]any{"tenant": "nope", "email": fmt.Sprintf("guess%d@example.com", n), "password": "wrong password"}, h)
+	body := map[string]any{"tenant": "nope", "email": fmt.Sprintf("guess%d@example.com", n), "password": "wrong password"}
+	if strings.Contains(strings.ToLower(path), "platform") {
+		delete(body, "tenant")
+	}
+	return env.Do(t, "POST", path, body, h)
 }
 
 func wantLimited(t *testing.T, r *apitest.Response, what string) {
@@ -104,5 +110,101 @@ func TestAPI2ClientAddress(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "CRM_TRUSTED_PROXIES") {
 			t.Fatalf("server.New: %v, want an error about CRM_TRUSTED_PROXIES", err)
 		}
+	})
+}
+
+// Fiber matches routes without regard to case or a trailing slash, and the server collapses
+// doubled slashes and dot segments: every spelling below reaches the sign-in handler, and all
+// of them count against one limit.
+func TestAPI2LoginSpelledFiveWaysSharesOneLimit(t *testing.T) {
+	spellings := map[string][]string{
+		"tenant": {"/api/v1/auth/login", "/API/v1/auth/login", "/api/v1/auth/login/", "//api/v1//auth/login", "/Api/V1//./Auth/LOGIN/"},
+		"platform": {"/platform/v1/auth/login", "/PLATFORM/v1/auth/login", "/platform/v1/auth/login/", "//platform//v1/auth/login",
+			"/Platform/v1/./auth//Login/"},
+	}
+	apitest.EachWith(t, apitest.Setup{Options: server.Options{LoginRateLimit: 5, LoginAccountRateLimit: 1 << 20}},
+		func(t *testing.T, env *apitest.Env) {
+			for kind, paths := range spellings {
+				t.Run(kind, func(t *testing.T) {
+					for i, p := range paths {
+						r := badLogin(t, env, p, "", i)
+						if r.Status != 401 {
+							t.Fatalf("POST %s: %d %s, want the sign-in's 401", p, r.Status, r.Body)
+						}
+					}
+					for i, p := range paths {
+						wantLimited(t, badLogin(t, env, p, "", 10+i), "POST "+p+" after five attempts")
+					}
+				})
+			}
+		})
+}
+
+// Failed sign-ins count per account from every address; the account's own successful
+// sign-ins do not use the limit up; other accounts are not affected.
+func TestAPI2AccountLimitAcrossAddresses(t *testing.T) {
+	setup := apitest.Setup{Config: withProxies("0.0.0.0/32"), Options: server.Options{LoginRateLimit: 1 << 20, LoginAccountRateLimit: 3}}
+	apitest.EachWith(t, setup, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		owner := acme.Owner
+		from := func(i int) map[string]string {
+			return map[string]string{"X-Forwarded-For": fmt.Sprintf("203.0.113.%d", i)}
+		}
+		login := func(slug, email, pw string, i int) *apitest.Response {
+			return env.Do(t, "POST", "/api/v1/auth/login", map[string]any{"tenant": slug, "email": email, "password": pw}, from(i))
+		}
+
+		// Successful sign-ins do not count.
+		for i := range 5 {
+			if r := login(acme.Slug, owner.Email, owner.Password, 100+i); r.Status != 200 {
+				t.Fatalf("sign-in %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		// Three guesses from three addresses, the account spelled three ways.
+		for i, email := range []string{owner.Email, strings.ToUpper(owner.Email), "  " + owner.Email + " "} {
+			if r := login(strings.ToUpper(acme.Slug), email, "wrong password", i+1); r.Status != 401 {
+				t.Fatalf("guess %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		// A fourth address, even with the right password, waits for the window to close.
+		r := login(acme.Slug, owner.Email, owner.Password, 4)
+		wantLimited(t, r, "the right password after three guesses")
+		if n, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || n < 1 || n > 900 {
+			t.Errorf("Retry-After %q, want 1 to 900 seconds", r.Header.Get("Retry-After"))
+		}
+		// Another account of the tenant, and the same e-mail in another tenant, are not limited.
+		if r := login(acme.Slug, "someone.else@example.com", "wrong password", 4); r.Status != 401 {
+			t.Fatalf("another account: %d %s", r.Status, r.Body)
+		}
+		if r := login("other-"+acme.Slug, owner.Email, "wrong password", 4); r.Status != 401 {
+			t.Fatalf("another tenant: %d %s", r.Status, r.Body)
+		}
+		env.Clock().Advance(16 * time.Minute)
+		if r := login(acme.Slug, owner.Email, owner.Password, 5); r.Status != 200 {
+			t.Fatalf("after the window: %d %s", r.Status, r.Body)
+		}
+
+		// Padding the body past what the limiter reads puts every such attempt in one account.
+		for i := range 4 {
+			body := fmt.Sprintf(`{"tenant":"t%d","email":"pad%d@example.com","password":"wrong password"%s}`, i, i, strings.Repeat(" ", 20<<10))
+			r := env.Do(t, "POST", "/api/v1/auth/login", body, from(10+i))
+			if i < 3 && r.Status != 401 {
+				t.Fatalf("padded guess %d: %d %s", i, r.Status, r.Body)
+			}
+			if i == 3 {
+				wantLimited(t, r, "a fourth padded guess")
+			}
+		}
+
+		// Platform sign-in: the account is the e-mail address.
+		admin := env.CreateAdmin(t)
+		for i := range 3 {
+			r := env.Do(t, "POST", "/platform/v1/auth/login", map[string]any{"email": strings.ToUpper(admin.Email), "password": "wrong password"}, from(20+i))
+			if r.Status != 401 {
+				t.Fatalf("platform guess %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		r = env.Do(t, "POST", "/platform/v1/auth/login", map[string]any{"email": admin.Email, "password": admin.Password}, from(30))
+		wantLimited(t, r, "the platform admin's right password after three guesses")
 	})
 }

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/google/uuid"
@@ -38,6 +38,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/ratelimit"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -75,6 +76,7 @@ type Server struct {
 	Registry *prometheus.Registry
 
 	proxies proxies
+	limits  *ratelimit.Limiter
 }
 
 // ClientAddr is the request's client address: the socket's peer, or the address the trusted
@@ -83,8 +85,12 @@ func (s *Server) ClientAddr(c *fiber.Ctx) netip.Addr { return s.proxies.clientAd
 
 // Options tune New.
 type Options struct {
-	// LoginRateLimit is the number of login attempts per minute per client address (default 20).
+	// LoginRateLimit is the number of sign-in attempts per minute per client address and
+	// route (default 20).
 	LoginRateLimit int
+	// LoginAccountRateLimit is the number of failed sign-in attempts per account and route in
+	// 15 minutes, from any address (default 10).
+	LoginAccountRateLimit int
 	// Now replaces the clock (tests).
 	Now func() time.Time
 	// TenantStateTTL is how long authentication caches a tenant's status and change counters
@@ -132,6 +138,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		JSONEncoder:             json.Marshal,
 		JSONDecoder:             json.Unmarshal,
 	})
+	s.App.Use(cleanPath) // first: it changes the path the router matches the rest against
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic", "panic", e, "path", c.Path())
 	}}))
@@ -140,16 +147,13 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.App.Use(accessLog(log, metrics))
 	s.App.Use(decodeBody) // before anything reads a body
 
-	limit := opt.LoginRateLimit
-	if limit == 0 {
-		limit = 20
-	}
-	loginLimiter := limiter.New(limiter.Config{Max: limit, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return limitKey(s.ClientAddr(c)) + "|" + c.Path() },
-		LimitReached: func(c *fiber.Ctx) error { return problem.New(problem.RateLimited, "rate_limited") }})
-	s.App.Post("/api/v1/auth/login", loginLimiter)
-	s.App.Post("/platform/v1/auth/login", loginLimiter)
-	s.App.Post("/api/v1/signup", loginLimiter)
+	// Sign-in limits (OWASP API2): per client address and per account, each per route.
+	s.limits = ratelimit.New(nil, log, opt.Now)
+	perAddress := ratelimit.Limit{Name: "login-address", Max: cmp.Or(opt.LoginRateLimit, defaultLoginRateLimit), Window: time.Minute}
+	perAccount := ratelimit.Limit{Name: "login-account", Max: cmp.Or(opt.LoginAccountRateLimit, defaultLoginAccountRate), Window: loginAccountWindow}
+	s.App.Post("/api/v1/auth/login", s.loginLimiter(perAddress, perAccount, tenantAccount))
+	s.App.Post("/platform/v1/auth/login", s.loginLimiter(perAddress, perAccount, platformAccount))
+	s.App.Post("/api/v1/signup", s.loginLimiter(perAddress, perAccount, nil))
 
 	stateTTL := opt.TenantStateTTL
 	if stateTTL == 0 {
