@@ -39,9 +39,10 @@ $(WEB)/dist/index.html: $(WEB_SRC) $(WEB_DEPS)
 $(WEB_DEPS): $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund
 
-## test: every package, on SQLite and on PostgreSQL (PostgreSQL is started if it is down)
+## test: every package, on SQLite and on PostgreSQL (PostgreSQL and Redis are started if down)
 test:
 	bash deploy/ensure-postgres.sh
+	bash deploy/ensure-redis.sh
 	$(GO) test ./... $(TEST_FLAGS)
 	$(MAKE) --no-print-directory test-web
 

@@ -79,7 +79,8 @@ func New(t testing.TB, dialect string) *Env {
 	db := storetest.Open(t, dialect)
 	clock := &Clock{}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	srv, err := server.New(TestConfig(), db, log, server.Options{LoginRateLimit: 1 << 20, LoginAccountRateLimit: 1 << 20, Now: clock.Now})
+	srv, err := server.New(TestConfig(), db, log, server.Options{LoginRateLimit: 1 << 20, LoginAccountRateLimit: 1 << 20,
+		TokenRateLimit: 1 << 20, TenantRateLimit: 1 << 20, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"strconv"
@@ -116,9 +117,12 @@ func numberPlaceholders(q string) string {
 }
 
 // NewWithOptions is New with server options of the test's choosing (e.g. a low
-// LoginRateLimit). A zero Now gets the Env's replaceable clock.
+// LoginRateLimit). A zero Now gets the Env's replaceable clock; API rate limits left zero are
+// set out of reach, as in New (tests of those limits use NewWith).
 func NewWithOptions(t testing.TB, dialect string, opt server.Options) *Env {
 	t.Helper()
+	opt.TokenRateLimit = cmp.Or(opt.TokenRateLimit, 1<<20)
+	opt.TenantRateLimit = cmp.Or(opt.TenantRateLimit, 1<<20)
 	db := storetest.Open(t, dialect)
 	clock := &Clock{}
 	if opt.Now == nil {

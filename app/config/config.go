@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -87,6 +88,28 @@ func (c Config) MailFrom() string {
 		host = "localhost"
 	}
 	return "noreply@" + host
+}
+
+// RateLimits reads CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, each a whole number of
+// requests per minute: unset gives def, 0 means no limit.
+func (c Config) RateLimits(defToken, defTenant int) (token, tenant int, err error) {
+	if token, err = perMinute("CRM_RATE_LIMIT_TOKEN", c.RateLimitToken, defToken); err != nil {
+		return 0, 0, err
+	}
+	tenant, err = perMinute("CRM_RATE_LIMIT_TENANT", c.RateLimitTenant, defTenant)
+	return token, tenant, err
+}
+
+func perMinute(name, v string, def int) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a whole number of requests per minute (0: no limit)", name, v)
+	}
+	return n, nil
 }
 
 func env(name, def string) string {

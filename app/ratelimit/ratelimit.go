@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -42,16 +43,21 @@ type Decision struct {
 }
 
 // Limiter applies limits on a store. A store error (Redis unreachable) does not stop
-// requests: the limiter counts in its own memory meanwhile, so each replica still holds
-// the limit on its own, and logs the error at most once a minute.
+// requests: the limiter counts in its own memory instead, so each replica still holds the
+// limit on its own, for storeRetry before it asks the store again (no request waits for a
+// dead store more than once in that time), and logs the error at most once a minute.
 type Limiter struct {
 	store    Store
 	fallback *Memory
 	log      *slog.Logger
 
 	mu        sync.Mutex
-	lastError time.Time
+	downUntil time.Time
+	lastLog   time.Time
 }
+
+// storeRetry is how long the limiter counts in memory after the store failed.
+const storeRetry = 5 * time.Second
 
 // New returns a limiter on store; a nil store counts in memory. now is the clock of the
 // in-memory counting (nil: real time).
@@ -72,7 +78,12 @@ func (l *Limiter) Allow(ctx context.Context, lim Limit, key string) Decision {
 		return Decision{Allowed: true}
 	}
 	k := storeKey(lim.Name, key)
-	n, left, err := l.store.Hit(ctx, k, lim.Window)
+	var n int64
+	var left time.Duration
+	err := errStoreDown
+	if l.storeUp() {
+		n, left, err = l.store.Hit(ctx, k, lim.Window)
+	}
 	if err != nil {
 		l.storeFailed(err)
 		n, left, _ = l.fallback.Hit(ctx, k, lim.Window)
@@ -86,19 +97,39 @@ func (l *Limiter) Undo(ctx context.Context, lim Limit, key string) {
 		return
 	}
 	k := storeKey(lim.Name, key)
-	if err := l.store.Undo(ctx, k); err != nil {
+	err := errStoreDown
+	if l.storeUp() {
+		err = l.store.Undo(ctx, k)
+	}
+	if err != nil {
 		l.storeFailed(err)
 		_ = l.fallback.Undo(ctx, k)
 	}
 }
 
-func (l *Limiter) storeFailed(err error) {
+var errStoreDown = errors.New("ratelimit: store recently failed")
+
+func (l *Limiter) storeUp() bool {
+	if l.store == Store(l.fallback) {
+		return true
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if time.Since(l.lastError) < time.Minute {
+	return !time.Now().Before(l.downUntil)
+}
+
+func (l *Limiter) storeFailed(err error) {
+	if errors.Is(err, errStoreDown) {
 		return
 	}
-	l.lastError = time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.downUntil = now.Add(storeRetry)
+	if now.Sub(l.lastLog) < time.Minute {
+		return
+	}
+	l.lastLog = now
 	l.log.Error("rate limit store failed; counting in this process meanwhile", "err", err)
 }
 

@@ -80,22 +80,28 @@ func TestMemorySweeps(t *testing.T) {
 	}
 }
 
-type failing struct{}
+type failing struct{ calls int }
 
-func (failing) Hit(context.Context, string, time.Duration) (int64, time.Duration, error) {
+func (f *failing) Hit(context.Context, string, time.Duration) (int64, time.Duration, error) {
+	f.calls++
 	return 0, 0, errors.New("down")
 }
-func (failing) Undo(context.Context, string) error { return errors.New("down") }
+func (f *failing) Undo(context.Context, string) error { f.calls++; return errors.New("down") }
 
-// A failing store falls back to counting in memory: the limit still holds.
+// A failing store falls back to counting in memory: the limit still holds, and the store is
+// not asked again at once.
 func TestStoreFailureFallsBackToMemory(t *testing.T) {
 	ctx := context.Background()
-	l := ratelimit.New(failing{}, nil, nil)
+	f := &failing{}
+	l := ratelimit.New(f, nil, nil)
 	lim := ratelimit.Limit{Name: "t", Max: 2, Window: time.Minute}
 	l.Allow(ctx, lim, "k")
 	l.Allow(ctx, lim, "k")
 	if l.Allow(ctx, lim, "k").Allowed {
 		t.Fatal("third hit allowed with the store down")
+	}
+	if f.calls != 1 {
+		t.Fatalf("the failed store was asked %d times, want once", f.calls)
 	}
 }
 
@@ -105,8 +111,11 @@ func TestRedisSharedAndAtomic(t *testing.T) {
 	url, prefix := redistest.URL(t), redistest.Prefix()
 	var ls []*ratelimit.Limiter
 	for range 2 {
-		r, err := ratelimit.NewRedis(ctx, url, prefix)
+		r, err := ratelimit.NewRedis(url, prefix)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Ping(ctx); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { r.Close() })
@@ -148,7 +157,10 @@ func TestRedisSharedAndAtomic(t *testing.T) {
 	if ls[1].Allow(ctx, two, "u").Allowed {
 		t.Fatal("past the limit after the undo")
 	}
-	if _, err := ratelimit.NewRedis(ctx, "redis://127.0.0.1:1/0", prefix); err == nil {
-		t.Fatal("NewRedis accepted a server that does not answer")
+	if r, err := ratelimit.NewRedis("redis://127.0.0.1:1/0", prefix); err != nil || r.Ping(ctx) == nil {
+		t.Fatalf("a server that does not answer: %v, and Ping passed", err)
+	}
+	if _, err := ratelimit.NewRedis("http://127.0.0.1:6379", prefix); err == nil {
+		t.Fatal("NewRedis accepted a URL that is not redis://")
 	}
 }

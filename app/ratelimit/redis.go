@@ -40,26 +40,31 @@ end
 return 0
 `)
 
-// NewRedis connects to the Redis server at url (redis://[user:password@]host:port/db or
-// rediss://… for TLS) and checks that it answers. Every key it writes starts with prefix.
-func NewRedis(ctx context.Context, url, prefix string) (*Redis, error) {
+// NewRedis returns a store on the Redis server at url (redis://[user:password@]host:port/db,
+// or rediss://… for TLS); it connects on first use (see Ping). Every key it writes starts
+// with prefix.
+func NewRedis(url, prefix string) (*Redis, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: CRM_REDIS_URL: %w", err)
 	}
-	// A limiter must not hold a request up for long: a slow Redis falls back to memory.
-	opt.DialTimeout = 2 * time.Second
+	// A limit must not hold a request up for long: a slow or absent Redis is given up on
+	// quickly, and the limiter counts in memory for a while (see Limiter).
+	opt.DialTimeout = 500 * time.Millisecond
 	opt.ReadTimeout = 500 * time.Millisecond
 	opt.WriteTimeout = 500 * time.Millisecond
 	opt.MaxRetries = -1 // a retried INCR whose answer was lost would count twice
-	r := &Redis{client: redis.NewClient(opt), prefix: prefix, timeout: time.Second}
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	return &Redis{client: redis.NewClient(opt), prefix: prefix, timeout: time.Second}, nil
+}
+
+// Ping checks that the server answers.
+func (r *Redis) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if err := r.client.Ping(pctx).Err(); err != nil {
-		r.client.Close()
-		return nil, fmt.Errorf("ratelimit: Redis at %s does not answer: %w", opt.Addr, err)
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ratelimit: Redis at %s does not answer: %w", r.client.Options().Addr, err)
 	}
-	return r, nil
+	return nil
 }
 
 // Hit implements Store.

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"math"
 	"path"
 	"strconv"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/ratelimit"
 )
@@ -23,6 +27,70 @@ const (
 	// hundred bytes; a larger one is counted under one shared account.
 	maxAccountBody = 16 << 10
 )
+
+// API limits: defaults of CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, per minute.
+const (
+	defaultTokenRateLimit  = 600
+	defaultTenantRateLimit = 3000
+)
+
+// newLimiter counts in memory, or in the Redis of CRM_REDIS_URL. A Redis that does not
+// answer at start is no reason not to start: each replica counts on its own until it does.
+func newLimiter(cfg config.Config, opt Options, log *slog.Logger) (*ratelimit.Limiter, error) {
+	if cfg.RedisURL == "" {
+		return ratelimit.New(nil, log, opt.Now), nil
+	}
+	r, err := ratelimit.NewRedis(cfg.RedisURL, cmp.Or(opt.RateLimitPrefix, "crm:ratelimit:"))
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Ping(context.Background()); err != nil && log != nil {
+		log.Warn("rate limits count in each process until Redis answers", "err", err)
+	}
+	return ratelimit.New(r, log, opt.Now), nil
+}
+
+// apiLimits are the per-client and per-tenant limits of the API: Options, else the
+// configuration, else the defaults.
+func apiLimits(cfg config.Config, opt Options) (perClient, perTenant ratelimit.Limit, err error) {
+	token, tenant, err := cfg.RateLimits(defaultTokenRateLimit, defaultTenantRateLimit)
+	if err != nil {
+		return perClient, perTenant, err
+	}
+	pick := func(o, c int) int {
+		switch {
+		case o < 0:
+			return 0
+		case o > 0:
+			return o
+		}
+		return c
+	}
+	return ratelimit.Limit{Name: "api-client", Max: pick(opt.TokenRateLimit, token), Window: time.Minute},
+		ratelimit.Limit{Name: "api-tenant", Max: pick(opt.TenantRateLimit, tenant), Window: time.Minute}, nil
+}
+
+// apiThrottle is the guard after authentication on every signed-in route: a request counts
+// against its API token (or, on a cookie session, its user: all their sessions together) and
+// against its tenant. A refusal by the client's limit is not counted against the tenant, so a
+// single runaway script does not use up its colleagues' share as well.
+func (s *Server) apiThrottle(perClient, perTenant ratelimit.Limit) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx := c.UserContext()
+		tenant := str(c.Locals("tenant_id"))
+		client := "user:" + str(c.Locals("user_id"))
+		if tok, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok {
+			client = "token:" + strings.TrimSpace(tok) // hashed before it is stored
+		}
+		if d := s.limits.Allow(ctx, perClient, tenant+"|"+client); !d.Allowed {
+			return tooMany(c, d)
+		}
+		if d := s.limits.Allow(ctx, perTenant, tenant); !d.Allowed {
+			return tooMany(c, d)
+		}
+		return c.Next()
+	}
+}
 
 // cleanPath gives every spelling of a path one route. Fiber already matches paths without
 // regard to case or a trailing slash (CaseSensitive and StrictRouting are off); this collapses

@@ -13,6 +13,7 @@ import (
 
 	"github.com/smecrm/crm/app/apitest"
 	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/ratelimit/redistest"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/storetest"
@@ -206,5 +207,135 @@ func TestAPI2AccountLimitAcrossAddresses(t *testing.T) {
 		}
 		r = env.Do(t, "POST", "/platform/v1/auth/login", map[string]any{"email": admin.Email, "password": admin.Password}, from(30))
 		wantLimited(t, r, "the platform admin's right password after three guesses")
+	})
+}
+
+// API limits hold per API token (or session user) and per tenant, after authentication.
+func TestAPI2TenantAndTokenLimits(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, setupEnv *apitest.Env) {
+		// The tenants and tokens are made on an unlimited server; the limited replica counts
+		// from zero.
+		acme, other := setupEnv.Signup(t), setupEnv.Signup(t)
+		a, b := acme.AddUser(t, "salesperson"), acme.AddUser(t, "salesperson")
+		o := other.AddUser(t, "salesperson")
+		acme.Owner.Lang = "en"
+
+		t.Run("per token", func(t *testing.T) {
+			env := setupEnv.Replica(t, apitest.Setup{Options: server.Options{TokenRateLimit: 5, TenantRateLimit: 1 << 20}})
+			for i := range 5 {
+				if r := env.Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")); r.Status != 200 {
+					t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			r := env.Do(t, "GET", "/api/v1/me", nil, a.Headers("GET"))
+			wantLimited(t, r, "the sixth request of a token")
+			if n, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || n < 1 || n > 60 {
+				t.Errorf("Retry-After %q, want 1 to 60 seconds", r.Header.Get("Retry-After"))
+			}
+			// Writes too, and module routes.
+			wantLimited(t, env.Do(t, "POST", "/api/v1/customers", map[string]any{"name": "x"}, a.Headers("POST")), "a write")
+			wantLimited(t, env.Do(t, "GET", "/api/v1/ext/nothing/here", nil, a.Headers("GET")), "a module route")
+			// Another token of the same tenant is not affected; nor is an unauthenticated request.
+			if r := env.Do(t, "GET", "/api/v1/me", nil, b.Headers("GET")); r.Status != 200 {
+				t.Fatalf("another token: %d %s", r.Status, r.Body)
+			}
+			if r := env.Do(t, "GET", "/api/v1/me", nil, nil); r.Status != 401 {
+				t.Fatalf("no credentials: %d, want 401 before any limit", r.Status)
+			}
+			// A session counts per user: the owner's second session shares the first one's count.
+			second := *acme.Owner
+			env.SignIn(t, &second, true)
+			for i := range 5 {
+				c := acme.Owner
+				if i%2 == 1 {
+					c = &second
+				}
+				if r := env.Do(t, "GET", "/api/v1/me", nil, c.Headers("GET")); r.Status != 200 {
+					t.Fatalf("session request %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			wantLimited(t, env.Do(t, "GET", "/api/v1/me", nil, acme.Owner.Headers("GET")), "the owner's sixth request over two sessions")
+			// The window closes.
+			env.Clock().Advance(61 * time.Second)
+			if r := env.Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")); r.Status != 200 {
+				t.Fatalf("after the window: %d %s", r.Status, r.Body)
+			}
+		})
+
+		t.Run("per tenant", func(t *testing.T) {
+			env := setupEnv.Replica(t, apitest.Setup{Options: server.Options{TokenRateLimit: 1 << 20, TenantRateLimit: 6}})
+			for i := range 6 {
+				c := a
+				if i%2 == 1 {
+					c = b
+				}
+				if r := env.Do(t, "GET", "/api/v1/me", nil, c.Headers("GET")); r.Status != 200 {
+					t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			wantLimited(t, env.Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")), "a's request past the tenant's limit")
+			wantLimited(t, env.Do(t, "GET", "/api/v1/me", nil, b.Headers("GET")), "b's request past the tenant's limit")
+			wantLimited(t, env.Do(t, "GET", "/api/v1/me", nil, acme.Owner.Headers("GET")), "the owner's session past the tenant's limit")
+			if r := env.Do(t, "GET", "/api/v1/me", nil, o.Headers("GET")); r.Status != 200 {
+				t.Fatalf("another tenant: %d %s", r.Status, r.Body)
+			}
+		})
+
+		t.Run("configuration", func(t *testing.T) {
+			for _, v := range []string{"many", "-1", "1.5"} {
+				cfg := apitest.TestConfig()
+				cfg.RateLimitToken = v
+				if _, err := server.New(cfg, setupEnv.DB, nil, server.Options{}); err == nil || !strings.Contains(err.Error(), "CRM_RATE_LIMIT_TOKEN") {
+					t.Errorf("CRM_RATE_LIMIT_TOKEN=%q: %v, want refused", v, err)
+				}
+			}
+			// 0 is no limit.
+			env := setupEnv.Replica(t, apitest.Setup{Config: func(c *config.Config) { c.RateLimitToken, c.RateLimitTenant = "0", "0" }})
+			for i := range 700 {
+				if r := env.Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")); r.Status != 200 {
+					t.Fatalf("request %d with no limit: %d %s", i, r.Status, r.Body)
+				}
+			}
+		})
+	})
+}
+
+// With CRM_REDIS_URL, replicas count together: requests alternating between two servers
+// meet one limit. Without it, or while Redis does not answer, each counts on its own.
+func TestAPI2LimitsSharedThroughRedis(t *testing.T) {
+	url := redistest.URL(t)
+	apitest.Each(t, func(t *testing.T, setupEnv *apitest.Env) {
+		acme := setupEnv.Signup(t)
+		a := acme.AddUser(t, "salesperson")
+		replicas := func(t *testing.T, redisURL string) [2]*apitest.Env {
+			s := apitest.Setup{Config: func(c *config.Config) { c.RedisURL = redisURL },
+				Options: server.Options{TokenRateLimit: 6, TenantRateLimit: 1 << 20, LoginRateLimit: 4, RateLimitPrefix: redistest.Prefix()}}
+			return [2]*apitest.Env{setupEnv.Replica(t, s), setupEnv.Replica(t, s)}
+		}
+		t.Run("shared", func(t *testing.T) {
+			rs := replicas(t, url)
+			for i := range 6 {
+				if r := rs[i%2].Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")); r.Status != 200 {
+					t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+				}
+			}
+			wantLimited(t, rs[0].Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")), "the seventh request, on replica 1")
+			wantLimited(t, rs[1].Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")), "the eighth request, on replica 2")
+			for i := range 4 {
+				wantNotLimited(t, badLogin(t, rs[i%2], "/api/v1/auth/login", "", i), "sign-in attempt")
+			}
+			wantLimited(t, badLogin(t, rs[0], "/api/v1/auth/login", "", 9), "the fifth sign-in attempt over two replicas")
+		})
+		for name, u := range map[string]string{"in memory": "", "Redis down": "redis://127.0.0.1:1/0"} {
+			t.Run(name, func(t *testing.T) {
+				rs := replicas(t, u)
+				for i := range 12 {
+					if r := rs[i%2].Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")); r.Status != 200 {
+						t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+					}
+				}
+				wantLimited(t, rs[0].Do(t, "GET", "/api/v1/me", nil, a.Headers("GET")), "replica 1's own seventh request")
+			})
+		}
 	})
 }

@@ -91,6 +91,13 @@ type Options struct {
 	// LoginAccountRateLimit is the number of failed sign-in attempts per account and route in
 	// 15 minutes, from any address (default 10).
 	LoginAccountRateLimit int
+	// TokenRateLimit and TenantRateLimit are the API requests per minute per API token (or
+	// session user) and per tenant; zero: CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, else
+	// 600 and 3000; negative: no limit.
+	TokenRateLimit, TenantRateLimit int
+	// RateLimitPrefix starts every rate-limit key in Redis (default "crm:ratelimit:"); tests
+	// sharing one Redis give each its own.
+	RateLimitPrefix string
 	// Now replaces the clock (tests).
 	Now func() time.Time
 	// TenantStateTTL is how long authentication caches a tenant's status and change counters
@@ -147,8 +154,16 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.App.Use(accessLog(log, metrics))
 	s.App.Use(decodeBody) // before anything reads a body
 
-	// Sign-in limits (OWASP API2): per client address and per account, each per route.
-	s.limits = ratelimit.New(nil, log, opt.Now)
+	// Rate limits (OWASP API2), counted in this process or, with CRM_REDIS_URL, in Redis for
+	// every replica together.
+	if s.limits, err = newLimiter(cfg, opt, log); err != nil {
+		return nil, err
+	}
+	perToken, perTenant, err := apiLimits(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	// Sign-in limits: per client address and per account, each per route.
 	perAddress := ratelimit.Limit{Name: "login-address", Max: cmp.Or(opt.LoginRateLimit, defaultLoginRateLimit), Window: time.Minute}
 	perAccount := ratelimit.Limit{Name: "login-account", Max: cmp.Or(opt.LoginAccountRateLimit, defaultLoginAccountRate), Window: loginAccountWindow}
 	s.App.Post("/api/v1/auth/login", s.loginLimiter(perAddress, perAccount, tenantAccount))
@@ -226,6 +241,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	root := api.NewRouter(s.App, "CRM API", Version)
 	root.SetGuards(api.Guards{
 		Authenticate:         s.Auth.Authenticate,
+		Throttle:             s.apiThrottle(perToken, perTenant),
 		Writable:             s.Auth.Writable,
 		Authorize:            func(c *fiber.Ctx, p api.Perm) error { return s.Auth.Authorize(c, p.Object, p.Action) },
 		AuthenticatePlatform: s.Platform.Authenticate,
