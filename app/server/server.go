@@ -146,6 +146,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		JSONDecoder:             json.Unmarshal,
 	})
 	s.App.Use(cleanPath) // first: it changes the path the router matches the rest against
+	s.App.Use(securityHeaders(cfg.BaseURL))
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic", "panic", e, "path", c.Path())
 	}}))
