@@ -1,13 +1,19 @@
 package server
 
 import (
+	"crypto/subtle"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/problem"
 )
 
 type httpMetrics struct {
@@ -63,4 +69,27 @@ func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// metrics serves the Prometheus metrics, never publicly (OWASP API8): on their own listen
+// address (CRM_METRICS_ADDR, e.g. 127.0.0.1:9090, reachable by the scraper only) when one is
+// set; else on the main address behind `Authorization: Bearer $CRM_METRICS_TOKEN`; with
+// neither, not at all (/metrics answers 404 like any unknown path).
+func (s *Server) metrics(cfg config.Config) {
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	switch {
+	case cfg.MetricsAddr != "":
+		s.MetricsApp = fiber.New(fiber.Config{AppName: "crm-metrics", DisableStartupMessage: true,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second})
+		s.MetricsApp.Get("/metrics", h)
+	case cfg.MetricsToken != "":
+		want := []byte("Bearer " + cfg.MetricsToken)
+		s.App.Get("/metrics", func(c *fiber.Ctx) error {
+			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), want) != 1 {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+				return problem.New(problem.Unauthenticated, "unauthenticated")
+			}
+			return c.Next()
+		}, h)
+	}
 }

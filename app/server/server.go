@@ -13,13 +13,11 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
@@ -74,6 +72,9 @@ type Server struct {
 	Plugins  *host.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// MetricsApp serves /metrics on CRM_METRICS_ADDR; nil when that is unset. The caller
+	// listens on it beside App.
+	MetricsApp *fiber.App
 
 	proxies proxies
 	limits  *ratelimit.Limiter
@@ -280,7 +281,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 			raw := json.RawMessage(spec)
 			return &raw, nil
 		})
-	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	s.metrics(cfg)
 	// The browser app answers every other GET (index.html for its deep links); it stays last so
 	// that unknown API paths still reach the problem+json 404.
 	s.App.Use(web.Handler())
