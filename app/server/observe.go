@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/subtle"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -32,9 +33,10 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	return m
 }
 
-// accessLog logs each request as one structured line with request, tenant and user IDs, and
-// counts it in the metrics under its route pattern (not the raw path, to bound cardinality).
-func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
+// accessLog logs each request as one structured line with request, tenant and user IDs and the
+// client address, and counts it in the metrics under its route pattern (not the raw path, to
+// bound cardinality).
+func accessLog(log *slog.Logger, m *httpMetrics, clientAddr func(*fiber.Ctx) netip.Addr) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
@@ -56,6 +58,7 @@ func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
 				slog.String("request_id", str(c.Locals("requestid"))),
 				slog.String("method", c.Method()), slog.String("path", c.Path()), slog.String("route", route),
 				slog.Int("status", status), slog.Float64("ms", float64(took.Microseconds())/1000),
+				slog.String("client", clientAddr(c).String()),
 			}
 			if t := str(c.Locals("tenant_id")); t != "" {
 				attrs = append(attrs, slog.String("tenant_id", t), slog.String("user_id", str(c.Locals("user_id"))))

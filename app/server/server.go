@@ -153,7 +153,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	}}))
 	s.App.Use(requestid.New(requestid.Config{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
 	s.App.Use(localeFromHeader)
-	s.App.Use(accessLog(log, metrics))
+	s.App.Use(accessLog(log, metrics, s.ClientAddr))
 	s.App.Use(decodeBody) // before anything reads a body
 
 	// Rate limits (OWASP API2), counted in this process or, with CRM_REDIS_URL, in Redis for
