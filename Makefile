@@ -49,11 +49,12 @@ $(WEB)/dist/index.html: $(WEB_SRC) $(WEB_DEPS)
 $(WEB_DEPS): $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund
 
-## test: generated code is current, then every package, on SQLite and on PostgreSQL (PostgreSQL is
-## started if it is down)
+## test: generated code is current, then every package, on SQLite and on PostgreSQL (PostgreSQL
+## and Redis are started if they are down)
 test:
 	$(MAKE) --no-print-directory check-gen
 	bash deploy/ensure-postgres.sh
+	bash deploy/ensure-redis.sh
 	$(GO) test ./... $(TEST_FLAGS)
 	$(MAKE) --no-print-directory test-web
 

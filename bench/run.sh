@@ -173,6 +173,7 @@ start_crm() {
 		CRM_DATABASE_URL="$db_url" CRM_MIGRATE_DATABASE_URL="$migrate_url" \
 		CRM_SECRET_KEY="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
 		CRM_PLUGIN_DIR="$work/plugins" CRM_LOG_LEVEL=warn \
+		CRM_RATE_LIMIT_TOKEN=100000000 CRM_RATE_LIMIT_TENANT=100000000 \
 		bin/crm serve >"$work/crm-$label.log" 2>&1 &
 	crm_pid=$!
 	pids+=("$crm_pid")

@@ -74,6 +74,9 @@ type Route struct {
 type Guards struct {
 	// Authenticate resolves the tenant user from the session or API token, or fails.
 	Authenticate fiber.Handler
+	// Throttle, when set, runs right after Authenticate: the per-tenant and per-client rate
+	// limits, which need to know who is calling.
+	Throttle fiber.Handler
 	// Writable refuses writes for a suspended tenant.
 	Writable fiber.Handler
 	// Authorize checks a permission for the authenticated user.
@@ -190,11 +193,14 @@ func HandleRaw[In any](r *Router, op Op, h fiber.Handler) {
 // guardChain is the authentication, suspended-tenant and permission checks op declares.
 func (r *Router) guardChain(op Op) []fiber.Handler {
 	g := r.guards
-	chain := make([]fiber.Handler, 0, 4)
+	chain := make([]fiber.Handler, 0, 5)
 	write := op.Writes || (op.Method != http.MethodGet && op.Method != http.MethodHead)
 	switch op.Access {
 	case NeedsPermission, SignedIn:
 		chain = append(chain, func(c *fiber.Ctx) error { return g.Authenticate(c) })
+		if g.Throttle != nil {
+			chain = append(chain, func(c *fiber.Ctx) error { return g.Throttle(c) })
+		}
 		if write {
 			chain = append(chain, func(c *fiber.Ctx) error { return g.Writable(c) })
 		}

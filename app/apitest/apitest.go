@@ -32,7 +32,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/storetest"
@@ -80,8 +79,8 @@ func New(t testing.TB, dialect string) *Env {
 	db := storetest.Open(t, dialect)
 	clock := &Clock{}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	cfg := config.Config{BaseURL: "http://localhost:8080", SecretKey: "test secret key, long enough for derivation"}
-	srv, err := server.New(cfg, db, log, server.Options{LoginRateLimit: 1 << 20, Now: clock.Now})
+	srv, err := server.New(TestConfig(), db, log, server.Options{LoginRateLimit: 1 << 20, LoginAccountRateLimit: 1 << 20,
+		TokenRateLimit: 1 << 20, TenantRateLimit: 1 << 20, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

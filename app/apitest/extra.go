@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"strconv"
@@ -8,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/storetest"
@@ -118,17 +118,19 @@ func numberPlaceholders(q string) string {
 }
 
 // NewWithOptions is New with server options of the test's choosing (e.g. a low
-// LoginRateLimit). A zero Now gets the Env's replaceable clock.
+// LoginRateLimit). A zero Now gets the Env's replaceable clock; API rate limits left zero are
+// set out of reach, as in New (tests of those limits use NewWith).
 func NewWithOptions(t testing.TB, dialect string, opt server.Options) *Env {
 	t.Helper()
+	opt.TokenRateLimit = cmp.Or(opt.TokenRateLimit, 1<<20)
+	opt.TenantRateLimit = cmp.Or(opt.TenantRateLimit, 1<<20)
 	db := storetest.Open(t, dialect)
 	clock := &Clock{}
 	if opt.Now == nil {
 		opt.Now = clock.Now
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	cfg := config.Config{BaseURL: "http://localhost:8080", SecretKey: "test secret key, long enough for derivation"}
-	srv, err := server.New(cfg, db, log, opt)
+	srv, err := server.New(TestConfig(), db, log, opt)
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +34,22 @@ type Config struct {
 	StripeAPIBase     string
 	LogLevel          string
 	LogFormat         string
+	// TrustedProxies (CRM_TRUSTED_PROXIES) are the addresses and CIDR ranges of the reverse
+	// proxies whose X-Forwarded-For the server believes; empty: none, the socket's address is
+	// the client's.
+	TrustedProxies string
+	// RedisURL (CRM_REDIS_URL) shares rate-limit counts between replicas; empty: each process
+	// counts on its own.
+	RedisURL string
+	// RateLimitToken and RateLimitTenant (CRM_RATE_LIMIT_TOKEN, CRM_RATE_LIMIT_TENANT) are the
+	// API requests allowed per minute per API token or session user, and per tenant; empty:
+	// the server's defaults, 0: no limit.
+	RateLimitToken  string
+	RateLimitTenant string
+	// MetricsAddr (CRM_METRICS_ADDR) is a separate listen address for /metrics; empty: /metrics
+	// on the main address behind MetricsToken (CRM_METRICS_TOKEN), or not served without one.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -51,6 +68,12 @@ func FromEnv() Config {
 		StripeAPIBase:    os.Getenv("CRM_STRIPE_API_BASE"),
 		LogLevel:         env("CRM_LOG_LEVEL", "info"),
 		LogFormat:        env("CRM_LOG_FORMAT", "json"),
+		TrustedProxies:   os.Getenv("CRM_TRUSTED_PROXIES"),
+		RedisURL:         os.Getenv("CRM_REDIS_URL"),
+		RateLimitToken:   os.Getenv("CRM_RATE_LIMIT_TOKEN"),
+		RateLimitTenant:  os.Getenv("CRM_RATE_LIMIT_TENANT"),
+		MetricsAddr:      os.Getenv("CRM_METRICS_ADDR"),
+		MetricsToken:     os.Getenv("CRM_METRICS_TOKEN"),
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.AllowUnsafeDBRole = os.Getenv("CRM_ALLOW_UNSAFE_DB_ROLE") == "1"
@@ -70,6 +93,28 @@ func (c Config) MailFrom() string {
 		host = "localhost"
 	}
 	return "noreply@" + host
+}
+
+// RateLimits reads CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, each a whole number of
+// requests per minute: unset gives def, 0 means no limit.
+func (c Config) RateLimits(defToken, defTenant int) (token, tenant int, err error) {
+	if token, err = perMinute("CRM_RATE_LIMIT_TOKEN", c.RateLimitToken, defToken); err != nil {
+		return 0, 0, err
+	}
+	tenant, err = perMinute("CRM_RATE_LIMIT_TENANT", c.RateLimitTenant, defTenant)
+	return token, tenant, err
+}
+
+func perMinute(name, v string, def int) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a whole number of requests per minute (0: no limit)", name, v)
+	}
+	return n, nil
 }
 
 func env(name, def string) string {

@@ -1,13 +1,20 @@
 package server
 
 import (
+	"crypto/subtle"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/problem"
 )
 
 type httpMetrics struct {
@@ -26,9 +33,10 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	return m
 }
 
-// accessLog logs each request as one structured line with request, tenant and user IDs, and
-// counts it in the metrics under its route pattern (not the raw path, to bound cardinality).
-func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
+// accessLog logs each request as one structured line with request, tenant and user IDs and the
+// client address, and counts it in the metrics under its route pattern (not the raw path, to
+// bound cardinality).
+func accessLog(log *slog.Logger, m *httpMetrics, clientAddr func(*fiber.Ctx) netip.Addr) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
@@ -50,6 +58,7 @@ func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
 				slog.String("request_id", str(c.Locals("requestid"))),
 				slog.String("method", c.Method()), slog.String("path", c.Path()), slog.String("route", route),
 				slog.Int("status", status), slog.Float64("ms", float64(took.Microseconds())/1000),
+				slog.String("client", clientAddr(c).String()),
 			}
 			if t := str(c.Locals("tenant_id")); t != "" {
 				attrs = append(attrs, slog.String("tenant_id", t), slog.String("user_id", str(c.Locals("user_id"))))
@@ -63,4 +72,27 @@ func accessLog(log *slog.Logger, m *httpMetrics) fiber.Handler {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// metrics serves the Prometheus metrics, never publicly (OWASP API8): on their own listen
+// address (CRM_METRICS_ADDR, e.g. 127.0.0.1:9090, reachable by the scraper only) when one is
+// set; else on the main address behind `Authorization: Bearer $CRM_METRICS_TOKEN`; with
+// neither, not at all (/metrics answers 404 like any unknown path).
+func (s *Server) metrics(cfg config.Config) {
+	h := adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	switch {
+	case cfg.MetricsAddr != "":
+		s.MetricsApp = fiber.New(fiber.Config{AppName: "crm-metrics", DisableStartupMessage: true,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second})
+		s.MetricsApp.Get("/metrics", h)
+	case cfg.MetricsToken != "":
+		want := []byte("Bearer " + cfg.MetricsToken)
+		s.App.Get("/metrics", func(c *fiber.Ctx) error {
+			if subtle.ConstantTimeCompare([]byte(c.Get(fiber.HeaderAuthorization)), want) != 1 {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+				return problem.New(problem.Unauthenticated, "unauthenticated")
+			}
+			return c.Next()
+		}, h)
+	}
 }

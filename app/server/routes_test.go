@@ -61,7 +61,7 @@ var signedInRoutes = []string{
 }
 
 // unregisteredPublic are Fiber routes deliberately not declared through api.Router (no JSON, no
-// OpenAPI entry); they are public.
+// OpenAPI entry) and without a user: /metrics, behind its own token (TestAPI8Metrics).
 var unregisteredPublic = []string{"GET /metrics"}
 
 // rateLimited are the paths that carry the login rate limiter, added with App.Post in front of
@@ -385,11 +385,7 @@ func TestHealthAndMetrics(t *testing.T) {
 			{Name: "readyz", Method: "GET", URL: "/readyz", Status: 200, Contains: []string{`"status":"ready"`}},
 			{Name: "unknown route", Method: "GET", URL: "/api/v1/no-such-thing", Status: 404, Code: "not_found"},
 		})
-		r := env.Do(t, "GET", "/metrics", nil, nil)
-		if r.Status != 200 {
-			t.Fatalf("metrics: %d", r.Status)
-		}
-		body := string(r.Body)
+		body := env.Metrics(t)
 		for _, want := range []string{
 			`crm_http_requests_total{method="GET",route="/healthz",status="200"} 1`,
 			`crm_http_requests_total{method="GET",route="/readyz",status="200"} 1`,
@@ -402,7 +398,7 @@ func TestHealthAndMetrics(t *testing.T) {
 		// Routes are counted by pattern, not by raw path.
 		co := env.Signup(t)
 		co.Owner.MustDo(t, "GET", "/api/v1/users/"+co.Owner.UserID.String(), nil, 200, nil)
-		if body := string(env.Do(t, "GET", "/metrics", nil, nil).Body); !strings.Contains(body, `route="/api/v1/users/:id"`) || strings.Contains(body, co.Owner.UserID.String()) {
+		if body := env.Metrics(t); !strings.Contains(body, `route="/api/v1/users/:id"`) || strings.Contains(body, co.Owner.UserID.String()) {
 			t.Error("metrics do not use the route pattern")
 		}
 	})

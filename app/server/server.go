@@ -3,22 +3,21 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
@@ -37,6 +36,7 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/ratelimit"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -72,12 +72,33 @@ type Server struct {
 	Plugins  *host.Host
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// MetricsApp serves /metrics on CRM_METRICS_ADDR; nil when that is unset. The caller
+	// listens on it beside App.
+	MetricsApp *fiber.App
+
+	proxies proxies
+	limits  *ratelimit.Limiter
 }
+
+// ClientAddr is the request's client address: the socket's peer, or the address the trusted
+// proxies (CRM_TRUSTED_PROXIES) received the request from.
+func (s *Server) ClientAddr(c *fiber.Ctx) netip.Addr { return s.proxies.clientAddr(c) }
 
 // Options tune New.
 type Options struct {
-	// LoginRateLimit is the number of login attempts per minute per client address (default 20).
+	// LoginRateLimit is the number of sign-in attempts per minute per client address and
+	// route (default 20).
 	LoginRateLimit int
+	// LoginAccountRateLimit is the number of failed sign-in attempts per account and route in
+	// 15 minutes, from any address (default 10).
+	LoginAccountRateLimit int
+	// TokenRateLimit and TenantRateLimit are the API requests per minute per API token (or
+	// session user) and per tenant; zero: CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, else
+	// 600 and 3000; negative: no limit.
+	TokenRateLimit, TenantRateLimit int
+	// RateLimitPrefix starts every rate-limit key in Redis (default "crm:ratelimit:"); tests
+	// sharing one Redis give each its own.
+	RateLimitPrefix string
 	// Now replaces the clock (tests).
 	Now func() time.Time
 	// TenantStateTTL is how long authentication caches a tenant's status and change counters
@@ -98,6 +119,15 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newHTTPMetrics(s.Registry)
 
+	trusted, err := parseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	s.proxies = trusted
+	proxyHeader := "" // no trusted proxy: no header is believed
+	if len(trusted) > 0 {
+		proxyHeader = fiber.HeaderXForwardedFor
+	}
 	s.App = fiber.New(fiber.Config{
 		AppName:               "crm",
 		ErrorHandler:          api.ErrorHandler(log),
@@ -106,28 +136,41 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
-		ProxyHeader:           "",
-		JSONEncoder:           json.Marshal,
-		JSONDecoder:           json.Unmarshal,
+		// Fiber's own view of the client (c.IP, c.Protocol, c.Hostname) believes forwarded
+		// headers only from the trusted proxies; the rate limits use ClientAddr, which also
+		// refuses the addresses a client wrote into X-Forwarded-For itself.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          trusted.strings(),
+		ProxyHeader:             proxyHeader,
+		EnableIPValidation:      true,
+		JSONEncoder:             json.Marshal,
+		JSONDecoder:             json.Unmarshal,
 	})
+	s.App.Use(cleanPath) // first: it changes the path the router matches the rest against
+	s.App.Use(securityHeaders(cfg.BaseURL))
 	s.App.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.Error("panic", "panic", e, "path", c.Path())
 	}}))
 	s.App.Use(requestid.New(requestid.Config{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
 	s.App.Use(localeFromHeader)
-	s.App.Use(accessLog(log, metrics))
+	s.App.Use(accessLog(log, metrics, s.ClientAddr))
 	s.App.Use(decodeBody) // before anything reads a body
 
-	limit := opt.LoginRateLimit
-	if limit == 0 {
-		limit = 20
+	// Rate limits (OWASP API2), counted in this process or, with CRM_REDIS_URL, in Redis for
+	// every replica together.
+	if s.limits, err = newLimiter(cfg, opt, log); err != nil {
+		return nil, err
 	}
-	loginLimiter := limiter.New(limiter.Config{Max: limit, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string { return c.IP() + "|" + c.Path() },
-		LimitReached: func(c *fiber.Ctx) error { return problem.New(problem.RateLimited, "rate_limited") }})
-	s.App.Post("/api/v1/auth/login", loginLimiter)
-	s.App.Post("/platform/v1/auth/login", loginLimiter)
-	s.App.Post("/api/v1/signup", loginLimiter)
+	perToken, perTenant, err := apiLimits(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	// Sign-in limits: per client address and per account, each per route.
+	perAddress := ratelimit.Limit{Name: "login-address", Max: cmp.Or(opt.LoginRateLimit, defaultLoginRateLimit), Window: time.Minute}
+	perAccount := ratelimit.Limit{Name: "login-account", Max: cmp.Or(opt.LoginAccountRateLimit, defaultLoginAccountRate), Window: loginAccountWindow}
+	s.App.Post("/api/v1/auth/login", s.loginLimiter(perAddress, perAccount, tenantAccount))
+	s.App.Post("/platform/v1/auth/login", s.loginLimiter(perAddress, perAccount, platformAccount))
+	s.App.Post("/api/v1/signup", s.loginLimiter(perAddress, perAccount, nil))
 
 	stateTTL := opt.TenantStateTTL
 	if stateTTL == 0 {
@@ -201,6 +244,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	root := api.NewRouter(s.App, "CRM API", Version)
 	root.SetGuards(api.Guards{
 		Authenticate:         s.Auth.Authenticate,
+		Throttle:             s.apiThrottle(perToken, perTenant),
 		Writable:             s.Auth.Writable,
 		Authorize:            func(c *fiber.Ctx, p api.Perm) error { return s.Auth.Authorize(c, p.Object, p.Action) },
 		AuthenticatePlatform: s.Platform.Authenticate,
@@ -238,7 +282,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 			raw := json.RawMessage(spec)
 			return &raw, nil
 		})
-	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	s.metrics(cfg)
 	// The browser app answers every other GET (index.html for its deep links); it stays last so
 	// that unknown API paths still reach the problem+json 404.
 	s.App.Use(web.Handler())

@@ -118,7 +118,7 @@ func TestClassifierThroughAPI(t *testing.T) {
 			}
 			calls := metricValue(t, env, "crm_plugin_calls_total", `method="ClassifyBatch",outcome="ok"`)
 			if calls < 2 {
-				t.Errorf("ClassifyBatch calls: %v\n%s", calls, env.Do(t, "GET", "/metrics", nil, nil).Body)
+				t.Errorf("ClassifyBatch calls: %v\n%s", calls, env.Metrics(t))
 			}
 
 			// Disabled again: built-in rules.
@@ -134,9 +134,8 @@ func TestClassifierThroughAPI(t *testing.T) {
 // metricValue sums the samples of a metric whose labels contain all of match.
 func metricValue(t *testing.T, env *apitest.Env, name, match string) float64 {
 	t.Helper()
-	r := env.Do(t, "GET", "/metrics", nil, nil)
 	sum := 0.0
-	for _, line := range strings.Split(string(r.Body), "\n") {
+	for _, line := range strings.Split(env.Metrics(t), "\n") {
 		if !strings.HasPrefix(line, name) {
 			continue
 		}

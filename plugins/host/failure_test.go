@@ -116,7 +116,7 @@ func TestMisbehavingPlugins(t *testing.T) {
 				return nil
 			})
 			if v := metricValue(t, env, "crm_plugin_calls_total", `plugin="test-hanger",outcome="timeout"`); v < 3 {
-				t.Errorf("timeouts counted: %v\n%s", v, env.Do(t, "GET", "/metrics", nil, nil).Body)
+				t.Errorf("timeouts counted: %v\n%s", v, env.Metrics(t))
 			}
 
 			// The calm tenant noticed nothing.

@@ -184,6 +184,11 @@ func TestModuleAnswersGuarded(t *testing.T) {
 				{Name: "not found", Method: "GET", URL: proberBase + "/nothing", As: acme.Owner, Status: 404, Code: "not_found"},
 				{Name: "success: HTML carries the CSP", Method: "GET", URL: proberBase + "/page", As: acme.Owner, Status: 200, Contains: []string{"<p>hello</p>"},
 					Check: func(t *testing.T, r *apitest.Response) {
+						// The module's own policy replaces the server's (app/server AppCSP), not
+						// added to it or loosened by it.
+						if n := len(r.Header.Values("Content-Security-Policy")); n != 1 {
+							t.Errorf("%d Content-Security-Policy headers, want the module's only", n)
+						}
 						csp := r.Header.Get("Content-Security-Policy")
 						for _, want := range []string{"default-src 'none'", "sandbox", "frame-ancestors 'self'"} {
 							if !strings.Contains(csp, want) {

@@ -106,6 +106,10 @@ func serveCmd() *cobra.Command {
 		}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.App.Listen(cfg.Addr) }()
+		if srv.MetricsApp != nil { // CRM_METRICS_ADDR: /metrics on its own address
+			go func() { errc <- srv.MetricsApp.Listen(cfg.MetricsAddr) }()
+			defer srv.MetricsApp.Shutdown()
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "CRM is running at %s (database: %s)\n", displayURL(cfg), db.Dialect)
 		select {
 		case err := <-errc:

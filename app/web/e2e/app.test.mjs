@@ -106,6 +106,13 @@ async function newPage(viewport = DESKTOP, locale = 'zh-CN') {
   page.on('pageerror', (e) => {
     state.pageErrors = (state.pageErrors || []).concat(String(e));
   });
+  // The server's Content-Security-Policy: a refused script, style, image or request shows
+  // in the console.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to (load|apply|execute|connect|frame|evaluate)/i.test(m.text())) {
+      state.cspViolations = (state.cspViolations || []).concat(m.text());
+    }
+  });
   return page;
 }
 
@@ -797,4 +804,11 @@ ui('platform admins suspend and reactivate a tenant in their console', async () 
 
 test('no script errors in the pages', () => {
   assert.deepEqual(state.pageErrors || [], []);
+});
+
+test('the pages ran under the Content-Security-Policy and broke none of it', async () => {
+  const res = await fetch(base + '/');
+  assert.match(res.headers.get('content-security-policy') || '', /script-src 'self'/);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  assert.deepEqual(state.cspViolations || [], []);
 });
