@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -144,19 +145,23 @@ func (tm *team) to(t testing.TB, w workOrder, status string) workOrder {
 		{"dispatched", func() {
 			tm.mgr.MustDo(t, "POST", woURL(w, "/dispatch"), map[string]any{"technician_id": tm.tech.UserID}, 200, &w)
 		}},
-		{"accepted", func() { tm.tech.MustDo(t, "POST", woURL(w, "/accept"), nil, 200, &w) }},
-		{"in_progress", func() { tm.tech.MustDo(t, "POST", woURL(w, "/start"), nil, 200, &w) }},
+		{"accepted", func() { tm.techOf(w).MustDo(t, "POST", woURL(w, "/accept"), nil, 200, &w) }},
+		{"in_progress", func() { tm.techOf(w).MustDo(t, "POST", woURL(w, "/start"), nil, 200, &w) }},
 		{"completed", func() {
-			tm.tech.MustDo(t, "POST", woURL(w, "/records"), record(nil), 201, nil)
-			tm.tech.MustDo(t, "POST", woURL(w, "/complete"), nil, 200, &w)
+			tm.techOf(w).MustDo(t, "POST", woURL(w, "/records"), record(nil), 201, nil)
+			tm.techOf(w).MustDo(t, "POST", woURL(w, "/complete"), nil, 200, &w)
 		}},
 		{"signed_off", func() {
-			tm.tech.MustDo(t, "POST", woURL(w, "/sign-off"), map[string]any{"signer_name": "李工"}, 200, &w)
+			tm.techOf(w).MustDo(t, "POST", woURL(w, "/sign-off"), map[string]any{"signer_name": "李工"}, 200, &w)
 		}},
 	}
+	order := []string{"registered", "dispatched", "accepted", "in_progress", "completed", "signed_off"}
 	for _, s := range steps {
 		if w.Status == status {
 			return w
+		}
+		if slices.Index(order, s.status) <= slices.Index(order, w.Status) {
+			continue
 		}
 		s.do()
 		if s.status != w.Status {
@@ -169,4 +174,14 @@ func (tm *team) to(t testing.TB, w workOrder, status string) workOrder {
 	return w
 }
 
-func day(t time.Time, months, days int) string { return t.AddDate(0, months, days).Format(time.DateOnly) }
+// techOf is w's technician.
+func (tm *team) techOf(w workOrder) *apitest.Client {
+	if w.TechnicianID != nil && *w.TechnicianID == tm.tech2.UserID {
+		return tm.tech2
+	}
+	return tm.tech
+}
+
+func day(t time.Time, months, days int) string {
+	return t.AddDate(0, months, days).Format(time.DateOnly)
+}
