@@ -33,12 +33,22 @@ func (s *Service) Settings(ctx context.Context) (SettingsView, error) {
 	if err != nil {
 		return SettingsView{}, err
 	}
-	return SettingsView{Settings: t.Settings.Data(), Version: t.Version}, nil
+	return SettingsView{Settings: s.withDefaults(t.Settings.Data()), Version: t.Version}, nil
 }
 
 // UpdateSettings merges patch over the current settings, validates the result and saves it.
 // Fails with validation_failed (nothing saved) or conflict when version is given and stale.
 func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) error) (SettingsView, error) {
+	return s.updateSettings(ctx, func(_ *gorm.DB, v *SettingsView) error { return patch(v) })
+}
+
+// PatchSettings applies a PATCH /settings body: core members and sections merge over their
+// current values, and everything is validated before anything is saved.
+func (s *Service) PatchSettings(ctx context.Context, body json.RawMessage) (SettingsView, error) {
+	return s.updateSettings(ctx, func(tx *gorm.DB, v *SettingsView) error { return s.apply(ctx, tx, body)(v) })
+}
+
+func (s *Service) updateSettings(ctx context.Context, patch func(*gorm.DB, *SettingsView) error) (SettingsView, error) {
 	tid, _ := tenantctx.TenantID(ctx)
 	var out SettingsView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
@@ -53,7 +63,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 		if err != nil {
 			return err
 		}
-		if err := patch(&cur); err != nil {
+		if err := patch(tx, &cur); err != nil {
 			return err
 		}
 		if cur.Version != t.Version {
@@ -71,7 +81,7 @@ func (s *Service) UpdateSettings(ctx context.Context, patch func(*SettingsView) 
 			return problem.New(problem.Conflict, "version_conflict")
 		}
 		store.TenantChanged(tx, tid)
-		out = SettingsView{Settings: cur.Settings, Version: t.Version + 1}
+		out = SettingsView{Settings: s.withDefaults(cur.Settings), Version: t.Version + 1}
 		return audit.Record(ctx, tx, "update", "settings", tid.String(), json.RawMessage(before), cur.Settings)
 	})
 	return out, err
@@ -125,10 +135,6 @@ func (s *Service) ApproverFor(ctx context.Context, amount decimal.Decimal) (stri
 	return policies.ApproverFor(st.ApprovalTiers, amount), nil
 }
 
-type settingsPatch struct {
-	api.Merge[SettingsView]
-}
-
 type approverQuery struct {
 	Amount string `query:"amount" json:"-" validate:"required"`
 }
@@ -148,7 +154,7 @@ func (s *Service) Routes(r *api.Router) {
 		})
 	api.Handle(r, api.Op{Method: "PATCH", Path: "/settings", ID: "updateSettings", Summary: "Change tenant settings (fields given replace, nested objects merge)", Tag: "settings", Perm: api.Perm{Object: "settings", Action: "update"}},
 		func(c *fiber.Ctx, in *settingsPatch) (*SettingsView, error) {
-			v, err := s.UpdateSettings(c.UserContext(), in.Into)
+			v, err := s.PatchSettings(c.UserContext(), in.raw)
 			return &v, err
 		})
 	api.Handle(r, api.Op{Method: "GET", Path: "/approvals/approver", ID: "approverFor", Summary: "Which role must approve an amount", Tag: "settings", Access: api.SignedIn},

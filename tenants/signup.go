@@ -34,6 +34,9 @@ type Service struct {
 	Now func() time.Time
 	// TrialDays starts new tenants in a trial when billing is on; 0 starts them active.
 	TrialDays int
+
+	// sections are the business areas' settings blocks (AddSection).
+	sections map[string]sectionDef
 }
 
 func (s *Service) now() time.Time {

@@ -4,6 +4,7 @@ package tenants
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -113,10 +114,7 @@ type Settings struct {
 	Currency      string          `json:"currency" validate:"omitempty,len=3,uppercase"`
 	ApprovalTiers []policies.Tier `json:"approval_tiers"`
 	Cadences      Cadences        `json:"cadences"`
-	// LeadAssignment and Reminders: see sales_settings.go.
-	LeadAssignment LeadAssignment `json:"lead_assignment"`
-	Reminders      Reminders      `json:"reminders"`
-	Pool           PoolRules      `json:"pool"`
+	Pool          PoolRules       `json:"pool"`
 	// Pools are named public pools beside the default one (EXP-2); see PoolDef.
 	Pools            []PoolDef         `json:"pools" validate:"max=20,dive"`
 	Classification   Classification    `json:"classification"`
@@ -126,6 +124,9 @@ type Settings struct {
 	Extra            map[string]string `json:"extra,omitempty"`
 	// CustomFields define the tenant's own customer fields (CUS-3); see FieldDef.
 	CustomFields []FieldDef `json:"custom_fields" validate:"max=100,dive"`
+	// Sections are the business areas' own blocks, each a member of its own in the JSON (see
+	// Section); they are read through the area's Section value, never here.
+	Sections map[string]json.RawMessage `json:"-"`
 }
 
 // Cadences are the follow-up intervals in days per tier and intent class (SAL-2).

@@ -92,10 +92,15 @@ func (a *Auth) Routes(r *api.Router) {
 			return nil, a.RevokeToken(c.UserContext(), in.ID)
 		})
 	for _, rt := range r.Registered() {
-		if rt.ID == "logout" {
+		switch rt.ID {
+		case "logout":
 			a.signOut = rt.Method + " " + rt.FullPath
+		case "me":
+			// PATCH on the same path (org's profile route) sets one's own password.
+			a.whileResetting = append(a.whileResetting, rt.Method+" "+rt.FullPath, "PATCH "+rt.FullPath)
 		}
 	}
+	a.whileResetting = append(a.whileResetting, a.signOut)
 }
 
 // Me describes the signed-in user.

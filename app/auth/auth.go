@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,9 @@ type Auth struct {
 	// signOut is "METHOD /full/path" of the logout route, which a suspended tenant's users may
 	// still use. Set by Routes.
 	signOut string
+	// whileResetting are the routes ("METHOD /full/path") a user whose password an owner reset
+	// may call before choosing their own: who am I, change my profile, sign out.
+	whileResetting []string
 
 	// TenantStateTTL is how long a tenant's status and change counters are cached. Changes
 	// made through this process apply at once; on other replicas within this time. Zero reads
@@ -98,6 +102,9 @@ func (a *Auth) Authenticate(c *fiber.Ctx) error {
 	}
 	if !p.tenant.CanSignIn() {
 		return problem.New(problem.TenantSuspended, "tenant_locked")
+	}
+	if p.user.MustChangePassword && !slices.Contains(a.whileResetting, c.Method()+" "+c.Route().Path) {
+		return problem.New(problem.Forbidden, "password_change_required")
 	}
 	c.SetUserContext(a.contextFor(ctx, c, p))
 	c.Locals("tenant_id", p.tenant.ID.String())

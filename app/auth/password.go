@@ -4,15 +4,19 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
 )
 
 // argon2id parameters (RFC 9106's second recommended option, lighter memory for small servers).
@@ -23,13 +27,36 @@ const (
 	argonKeyLen  = 32
 )
 
+// Hashing is bounded: each argon2id run takes argonMemory KiB and a core for tens of
+// milliseconds, so a burst of logins or sign-ups must queue rather than each allocate at once.
+// At most one run per core goes on; peak hashing memory is cores × argonMemory.
+var (
+	hashing = semaphore.NewWeighted(int64(runtime.GOMAXPROCS(0)))
+	// hashingNow and hashingPeak count the runs going on, for the test that the bound holds.
+	hashingNow, hashingPeak atomic.Int64
+)
+
+// maxArgonMemory bounds the memory parameter read from a stored hash (KiB): a hash is data, and a
+// tampered one must not make a check allocate gigabytes.
+const maxArgonMemory = 256 * 1024
+
+func idKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	_ = hashing.Acquire(context.Background(), 1) // never fails without a deadline
+	defer hashing.Release(1)
+	now := hashingNow.Add(1)
+	for peak := hashingPeak.Load(); now > peak && !hashingPeak.CompareAndSwap(peak, now); peak = hashingPeak.Load() {
+	}
+	defer hashingNow.Add(-1)
+	return argon2.IDKey(pw, salt, t, m, p, n)
+}
+
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(pw string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -47,10 +74,10 @@ func CheckPassword(hash, pw string) bool {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if errors.Join(err1, err2) != nil {
+	if errors.Join(err1, err2) != nil || m == 0 || m > maxArgonMemory || t == 0 || t > 10 || p == 0 || p > 4 || len(want) < 16 || len(want) > 64 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := idKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -314,3 +314,55 @@ func TestUserLocale(t *testing.T) {
 		})
 	})
 }
+
+// TestOwnerResetIsTemporary: a password an owner sets for someone is a temporary one. Its user
+// signs in with it but may only read who they are, set their own password (with the temporary
+// one as the current) or sign out; once they have, everything works again.
+func TestOwnerResetIsTemporary(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		sales := acme.AddUserWith(t, apitest.UserOpts{Session: true}, "salesperson")
+		var u struct{ Version int64 }
+		acme.Owner.MustDo(t, "GET", "/api/v1/users/"+sales.UserID.String(), nil, 200, &u)
+		acme.Owner.MustDo(t, "PATCH", "/api/v1/users/"+sales.UserID.String(), map[string]any{"version": u.Version, "password": "a temporary password"}, 200, nil)
+
+		sales.Password = "a temporary password"
+		env.SignIn(t, sales, true)
+		var me struct {
+			User struct {
+				MustChangePassword bool `json:"must_change_password"`
+			} `json:"user"`
+		}
+		sales.MustDo(t, "GET", "/api/v1/me", nil, 200, &me)
+		if !me.User.MustChangePassword {
+			t.Fatal("/me does not say the password must change")
+		}
+		for _, c := range []struct{ method, url string }{
+			{"GET", "/api/v1/customers"},
+			{"POST", "/api/v1/customers"},
+			{"GET", "/api/v1/api-tokens"},
+			{"POST", "/api/v1/api-tokens"},
+			{"GET", "/API/v1/customers/"}, // another spelling of a route is still that route
+		} {
+			r := sales.Do(t, c.method, c.url, map[string]any{"name": "x"})
+			if r.Status != 403 || !strings.Contains(r.Problem(t).Detail, "请先设置自己的新密码") {
+				t.Errorf("%s %s before choosing a password: %d %s", c.method, c.url, r.Status, r.Body)
+			}
+		}
+		r := sales.Do(t, "PATCH", "/api/v1/me", map[string]any{"password": "my very own password", "current_password": "wrong one!"})
+		if r.Status != 422 {
+			t.Fatalf("wrong current password: %d %s", r.Status, r.Body)
+		}
+		sales.MustDo(t, "PATCH", "/api/v1/me", map[string]any{"password": "my very own password", "current_password": "a temporary password"}, 200, &me.User)
+		if me.User.MustChangePassword {
+			t.Error("the flag stayed after the user chose their own password")
+		}
+		sales.MustDo(t, "GET", "/api/v1/customers", nil, 200, nil)
+
+		// The owner's own change of their own password is not a reset.
+		var o struct{ Version int64 }
+		acme.Owner.MustDo(t, "GET", "/api/v1/users/"+acme.Owner.UserID.String(), nil, 200, &o)
+		acme.Owner.MustDo(t, "PATCH", "/api/v1/users/"+acme.Owner.UserID.String(), map[string]any{"version": o.Version, "password": "the owner's new password"}, 200, nil)
+		acme.Owner.MustDo(t, "GET", "/api/v1/customers", nil, 200, nil)
+	})
+}

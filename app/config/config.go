@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,17 +19,20 @@ type Config struct {
 	Addr               string
 	DatabaseURL        string
 	MigrateDatabaseURL string
-	SecretKey          string
-	EncryptionKeys     string
-	BaseURL            string
-	PluginDir          string
-	SMTPURL            string
-	SMTPFrom           string
-	StripeSecretKey    string
-	StripeWebhookKey   string
-	StripeAPIBase      string
-	LogLevel           string
-	LogFormat          string
+	// AllowUnsafeDBRole serves on a PostgreSQL role that row-level security does not bind
+	// (superuser, BYPASSRLS, table owner); without it the server refuses to start on one.
+	AllowUnsafeDBRole bool
+	SecretKey         string
+	EncryptionKeys    string
+	BaseURL           string
+	PluginDir         string
+	SMTPURL           string
+	SMTPFrom          string
+	StripeSecretKey   string
+	StripeWebhookKey  string
+	StripeAPIBase     string
+	LogLevel          string
+	LogFormat         string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -49,6 +53,7 @@ func FromEnv() Config {
 		LogFormat:        env("CRM_LOG_FORMAT", "json"),
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
+	c.AllowUnsafeDBRole = os.Getenv("CRM_ALLOW_UNSAFE_DB_ROLE") == "1"
 	return c
 }
 
@@ -87,32 +92,72 @@ func (c Config) DataDir() string {
 }
 
 // EnsureSecretKey fills SecretKey: from CRM_SECRET_KEY, else from data/secret.key, else a new
-// random key written there (with a warning, since losing it signs everyone out).
+// random key written there (with a warning, since losing it signs everyone out). The file is
+// created readable by the server's user only; an existing file that others may read, or that
+// holds a short key, is refused rather than used or replaced: either would let sessions and
+// signed links be forged, and replacing it would hide that.
 func (c *Config) EnsureSecretKey(log *slog.Logger) error {
 	if c.SecretKey != "" {
+		if len(c.SecretKey) < MinSecretKeyLen {
+			return fmt.Errorf("CRM_SECRET_KEY is shorter than %d characters", MinSecretKeyLen)
+		}
 		return nil
 	}
 	path := filepath.Join(c.DataDir(), "secret.key")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		c.SecretKey = strings.TrimSpace(string(b))
+	f, err := os.Open(path)
+	switch {
+	case err == nil:
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("%s may be read by other users (mode %v): chmod 600 it, or replace it and sign everyone out", path, fi.Mode().Perm())
+		}
+		b, err := io.ReadAll(io.LimitReader(f, 4096))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		key := strings.TrimSpace(string(b))
+		if len(key) < MinSecretKeyLen {
+			return fmt.Errorf("%s holds a key shorter than %d characters: replace it with a random one (this signs everyone out)", path, MinSecretKeyLen)
+		}
+		c.SecretKey = key
 		return nil
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	buf := make([]byte, 32)
 	if _, err := rand.Read(buf); err != nil {
 		return err
 	}
-	c.SecretKey = hex.EncodeToString(buf)
+	key := hex.EncodeToString(buf)
 	if err := os.MkdirAll(c.DataDir(), 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(c.SecretKey+"\n"), 0o600); err != nil {
+	// O_EXCL: two servers starting at once on one folder must not each write their own key.
+	nf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return c.EnsureSecretKey(log)
+	}
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if _, err := nf.WriteString(key + "\n"); err != nil {
+		nf.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := nf.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	c.SecretKey = key
 	log.Warn("CRM_SECRET_KEY is not set; generated one", "path", path)
 	return nil
 }
+
+// MinSecretKeyLen is the shortest secret key accepted.
+const MinSecretKeyLen = 32
 
 // Logger builds the process logger from CRM_LOG_LEVEL and CRM_LOG_FORMAT.
 func (c Config) Logger() *slog.Logger {

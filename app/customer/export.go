@@ -3,6 +3,8 @@ package customer
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,17 +31,24 @@ const (
 	ExportXLSX = "xlsx"
 )
 
-// Export is a file of customers.
+// Export is a file of customers, written to a temporary file that is already unlinked: it
+// goes away when File is closed (the handler streams it out and closes it).
 type Export struct {
 	Format      string
 	ContentType string
 	FileName    string
 	Rows        int
-	Data        []byte
+	File        *os.File
+	Size        int64
 }
 
 // exportPage is how many customers one query of an export reads.
 const exportPage = 1000
+
+// MaxExportRows bounds one export (Service.ExportRowCap, when set, instead): a larger one is
+// refused before anything is given out, with the advice to narrow the filter. The whole
+// tenant leaves through the tenant export, which is a job.
+const MaxExportRows = 200_000
 
 // Export writes the customers matching f that the actor may see (the list's query and data
 // scope) as CSV (UTF-8 with BOM, which Excel needs for Chinese) or XLSX, with headers in the
@@ -54,9 +63,26 @@ func (s *Service) Export(ctx context.Context, f Filter, format string) (*Export,
 	}
 	locale := tenantctx.Locale(ctx)
 	f.Limit, f.Cursor, f.pool = exportPage, "", false
+	rowCap := MaxExportRows
+	if s.ExportRowCap > 0 {
+		rowCap = s.ExportRowCap
+	}
+	// The file is made on disk, not in memory: a large export takes the same memory as a
+	// small one. Unlinked at once, it cannot outlive the request.
+	tmp, err := os.CreateTemp("", "crm-export-*."+format)
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Remove(tmp.Name())
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+		}
+	}()
 	n := 0
 	var w *sheet.Writer
-	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
+	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
 		if s.DB.Dialect == store.Postgres {
 			// Pages follow an index in key order. A planner short of statistics (a table not
 			// analyzed since it filled) would rather sort the tenant's customers for every
@@ -80,13 +106,16 @@ func (s *Service) Export(ctx context.Context, f Filter, format string) (*Export,
 		for _, d := range defs {
 			header = append(header, d.Label)
 		}
-		if w, err = sheet.NewWriter(format, fieldLabel{"客户", "客戶", "Customers"}.in(locale), header); err != nil {
+		if w, err = sheet.NewWriter(tmp, format, fieldLabel{"客户", "客戶", "Customers"}.in(locale), header); err != nil {
 			return err
 		}
 		for {
 			rows, next, err := s.find(ctx, tx, f)
 			if err != nil {
 				return err
+			}
+			if n+len(rows) > rowCap {
+				return problem.New(problem.Invalid, "export_too_large", rowCap)
 			}
 			for i := range rows {
 				v, err := view(s.Keys, &rows[i])
@@ -107,8 +136,14 @@ func (s *Service) Export(ctx context.Context, f Filter, format string) (*Export,
 	if err != nil {
 		return nil, err
 	}
-	data, err := w.Bytes()
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	size, err := tmp.Seek(0, io.SeekCurrent)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
 	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
@@ -118,7 +153,8 @@ func (s *Service) Export(ctx context.Context, f Filter, format string) (*Export,
 	if err != nil {
 		return nil, err
 	}
-	out := &Export{Format: format, Rows: n, Data: data,
+	done = true
+	out := &Export{Format: format, Rows: n, File: tmp, Size: size,
 		FileName: "customers-" + s.now().Format("20060102-150405") + "." + format}
 	if format == ExportXLSX {
 		out.ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -28,8 +28,10 @@ type Service struct {
 	DB    *store.DB
 	Authz *policies.Authorizer
 	Keys  *fieldcrypt.Keys
-	Jobs  *jobs.Queue
-	Now   func() time.Time
+	// ExportRowCap bounds one export (0: MaxExportRows).
+	ExportRowCap int
+	Jobs         *jobs.Queue
+	Now          func() time.Time
 
 	// Classifiers resolves the tenant's classifier plugin (PLG-2); nil, or a nil answer, means
 	// the built-in rules, which also stand in when the plugin fails (classify.go).

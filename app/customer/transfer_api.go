@@ -91,6 +91,7 @@ func (a API) transferRoutes(r *api.Router) {
 			c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+out.FileName+`"; filename*=UTF-8''`+url.PathEscape(out.FileName))
 			c.Set("X-Export-Rows", strconv.Itoa(out.Rows))
 			c.Set(fiber.HeaderCacheControl, "no-store")
-			return nil, c.Send(out.Data)
+			// fasthttp closes the file once the answer is sent.
+			return nil, c.SendStream(out.File, int(out.Size))
 		})
 }

@@ -603,6 +603,22 @@ func TestExportCustomers(t *testing.T) {
 		if n := env.CountRows(t, "audit_log", "tenant_id = ? AND action = 'export'", other.ID); n != 0 {
 			t.Errorf("other tenant has %d export entries", n)
 		}
+
+		// Past the row cap an export is refused whole, with advice, and gives nothing out (no
+		// audit entry either); a filter within the cap still exports.
+		env.Server.Customers.ExportRowCap = 2
+		defer func() { env.Server.Customers.ExportRowCap = 0 }()
+		r := owner.Do(t, "GET", "/api/v1/customers/export?format=csv", nil)
+		if r.Status != 422 || strings.HasPrefix(string(r.Body), "\ufeff") {
+			t.Fatalf("export past the cap: %d %.200s", r.Status, r.Body)
+		}
+		if p := r.Problem(t); !strings.Contains(p.Detail, "2") {
+			t.Errorf("the refusal does not name the cap: %+v", p)
+		}
+		owner.MustDo(t, "GET", "/api/v1/customers/export?tag=vip", nil, 200, nil)
+		if n := env.CountRows(t, "audit_log", "tenant_id = ? AND action = 'export'", acme.ID); n != 4 {
+			t.Errorf("%d export entries, want 4 (the refused export is not one)", n)
+		}
 	})
 }
 

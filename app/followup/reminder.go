@@ -17,7 +17,7 @@ import (
 )
 
 // Reminders (SAL-2, EXP-7) are River jobs scheduled for the moment they are due, one early
-// (tenants.Reminders.EarlyMinutes before) and one when the planned follow-up is due, so they
+// (Reminders.EarlyMinutes before) and one when the planned follow-up is due, so they
 // survive restarts: they are rows in the database. A reminder whose plan was kept (a later
 // follow-up closed it) or replaced, or whose customer left its owner, does nothing. Jobs are
 // unique by their arguments, so scheduling one twice is harmless.
@@ -103,7 +103,7 @@ func (s *Service) Remind(ctx context.Context, followUpID uuid.UUID, stage string
 	_, err = s.Notify.Notify(ctx, *c.OwnerID, notify.Message{Kind: "follow_up_reminder", Key: key,
 		Args:      []any{c.Name, dueAt.In(location(st)).Format("2006-01-02 15:04")},
 		DedupeKey: "followup:" + f.ID.String() + ":" + stage + ":" + dueAt.UTC().Format(time.RFC3339),
-		Entity:    "customer", EntityID: &id, Link: "/customers/" + c.ID.String(), Email: st.Reminders.ByEmail()})
+		Entity:    "customer", EntityID: &id, Link: "/customers/" + c.ID.String(), Email: Settings.From(st).ByEmail()})
 	return err
 }
 
@@ -152,7 +152,7 @@ func (s *Service) SweepReminders(ctx context.Context, now time.Time) error {
 			continue
 		}
 		st := t.Settings.Data()
-		early := st.Reminders.Early()
+		early := Settings.From(st).Early()
 		tctx := jobs.TenantContext(ctx, t.ID, uuid.Nil)
 		var open []FollowUp
 		err := s.DB.Read(tctx, func(tx *gorm.DB) error {

@@ -196,10 +196,10 @@ func (s *Service) Create(ctx context.Context, customerID uuid.UUID, in Input) (V
 		return View{}, err
 	}
 	out.CustomerName = target.Name
-	if f.NextFollowUpAt != nil && target.OwnerID != nil && withinHorizon(now, *f.NextFollowUpAt, st.Reminders.Early()) {
+	if f.NextFollowUpAt != nil && target.OwnerID != nil && withinHorizon(now, *f.NextFollowUpAt, Settings.From(st).Early()) {
 		// A plan further ahead is scheduled by the sweep (reminder.go); at log time only the
 		// reminders a later plan can no longer miss.
-		s.scheduleReminders(ctx, tid, f.ID, *f.NextFollowUpAt, ReminderTimes(now, *f.NextFollowUpAt, st.Reminders.Early()))
+		s.scheduleReminders(ctx, tid, f.ID, *f.NextFollowUpAt, ReminderTimes(now, *f.NextFollowUpAt, Settings.From(st).Early()))
 	}
 	return out, nil
 }

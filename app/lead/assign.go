@@ -12,7 +12,7 @@ import (
 
 // MatchRule returns the index of the first rule matching a lead's region and industry (an
 // empty rule field matches anything), or -1.
-func MatchRule(rules []tenants.LeadRule, region, industry string) int {
+func MatchRule(rules []Rule, region, industry string) int {
 	for i, r := range rules {
 		if (r.Region == "" || r.Region == region) && (r.Industry == "" || r.Industry == industry) {
 			return i
@@ -23,7 +23,7 @@ func MatchRule(rules []tenants.LeadRule, region, industry string) int {
 
 // ruleKey identifies a rule's round-robin position; it follows the rule's region and industry
 // rather than its place in the list, so reordering the rules keeps each one's turn.
-func ruleKey(r tenants.LeadRule) string { return r.Region + "\x1f" + r.Industry }
+func ruleKey(r Rule) string { return r.Region + "\x1f" + r.Industry }
 
 // assign picks the owner for l under the tenant's rules, in tx: the matching rule's next user
 // in turn, passing over inactive ones. nil when no rule matches or none of its users is
@@ -34,7 +34,7 @@ func (s *Service) assign(ctx context.Context, tx *gorm.DB, l *Lead) (*uuid.UUID,
 	if err := tx.Select("id", "settings").Take(&t, "id = ?", tid).Error; err != nil {
 		return nil, err
 	}
-	rules := t.Settings.Data().LeadAssignment.Rules
+	rules := Settings.From(t.Settings.Data()).Rules
 	i := MatchRule(rules, l.Region, l.Industry)
 	if i < 0 {
 		return nil, nil

@@ -1,7 +1,7 @@
 // Package lead keeps leads 線索 (EXP-1): prospects kept apart from customers until they are
 // converted — in one transaction — into a customer, its contact and, when asked, an
 // opportunity. Leads created or imported without an owner are given one by the tenant's
-// assignment rules (round-robin, by region, by industry; tenants.LeadAssignment). The phone
+// assignment rules (round-robin, by region, by industry; Assignment in settings.go). The phone
 // is sealed like customers' (app/fieldcrypt) with a keyed hash for exact search; data scopes
 // apply as for customers.
 package lead

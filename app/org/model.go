@@ -25,9 +25,12 @@ type User struct {
 	ManagerID    *uuid.UUID
 	Locale       string
 	Status       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Version      int64
+	// MustChangePassword: the password was set by an owner (a forced reset); the user may do
+	// nothing but choose their own (auth refuses every other call).
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Version            int64
 }
 
 // Department is a node of the department tree.
@@ -52,9 +55,11 @@ type UserView struct {
 	Roles        []string   `json:"roles"`
 	Locale       string     `json:"locale"`
 	Status       string     `json:"status"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	Version      int64      `json:"version"`
+	// MustChangePassword is set after an owner reset the password, until the user sets one.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int64     `json:"version"`
 }
 
 // View renders u with its roles.
@@ -63,7 +68,7 @@ func (u *User) View(roles []string) UserView {
 		roles = []string{}
 	}
 	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, DepartmentID: u.DepartmentID, ManagerID: u.ManagerID,
-		Roles: roles, Locale: u.Locale, Status: u.Status, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+		Roles: roles, Locale: u.Locale, Status: u.Status, MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
 }
 
 // DepartmentView is a department as the API shows it.

@@ -271,6 +271,9 @@ func (s *Service) UpdateUser(ctx context.Context, id uuid.UUID, upd UserUpdate) 
 				return err
 			}
 			u.PasswordHash = h
+			// Set by anyone but the user (an owner's reset), it is temporary; the user's own
+			// choice ends that.
+			u.MustChangePassword = tenantctx.ActorFrom(ctx).UserID != u.ID
 		}
 		if err := s.checkRefs(tx, u.DepartmentID, u.ManagerID, &u.ID); err != nil {
 			return err

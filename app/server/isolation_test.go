@@ -29,8 +29,8 @@ func TestUnscopedQueriesSeeOneTenant(t *testing.T) {
 	b.AddUser(t, "finance")
 	admin := storetest.AdminDB(t)
 	ctx := context.Background()
-	if w, err := env.DB.RoleWarnings(ctx); err != nil || len(w) != 0 {
-		t.Fatalf("the app role could bypass RLS: %v %v", w, err)
+	if unsafe, advice, err := env.DB.RoleCheck(ctx); err != nil || len(unsafe) != 0 || len(advice) != 0 {
+		t.Fatalf("the app role could bypass RLS: %v %v %v", unsafe, advice, err)
 	}
 
 	truth := func(table string, tenant uuid.UUID) int64 {

@@ -208,6 +208,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	// applications to decide.
 	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
 	s.Platform.AddCount("customers", customer.CountLive)
+	// Each area's own block of /settings, stored, merged and validated by tenants.
+	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
+	s.Tenants.AddSection(followup.Settings) // follow-up reminders
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)

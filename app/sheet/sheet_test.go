@@ -292,17 +292,18 @@ func TestWriterNeutralisesFormulas(t *testing.T) {
 	wantRow := []string{"'=1+1", "'+86 138 0013 8000", "'-5", "'@SUM(A1)", "'\tx", "'\rx", "a=b", "", "'plain"}
 	for _, format := range []string{sheet.CSV, sheet.XLSX} {
 		t.Run(format, func(t *testing.T) {
-			w, err := sheet.NewWriter(format, "客户", header)
+			var out bytes.Buffer
+			w, err := sheet.NewWriter(&out, format, "客户", header)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := w.Row(row); err != nil {
 				t.Fatal(err)
 			}
-			data, err := w.Bytes()
-			if err != nil {
+			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
+			data := out.Bytes()
 			var got [][]string
 			if format == sheet.CSV {
 				if !bytes.HasPrefix(data, []byte("\ufeff")) {

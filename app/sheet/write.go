@@ -1,9 +1,10 @@
 package sheet
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -34,11 +35,13 @@ func unescape(s string) string {
 
 // Writer writes rows of text as a CSV (UTF-8 with BOM, which Excel needs to show Chinese) or
 // as one worksheet of an XLSX workbook through excelize's StreamWriter, which keeps memory flat
-// for large exports. Every cell is text, so phone numbers and codes keep their digits, and a
+// for large exports; the file goes to an io.Writer as it is made (CSV) or when it is closed
+// (XLSX, whose worksheet excelize keeps in a temporary file once it grows). Every cell is text, so phone numbers and codes keep their digits, and a
 // cell that starts like a formula (=, +, -, @, tab, CR) gets a leading apostrophe in both
 // formats (Read removes it again).
 type Writer struct {
-	buf    bytes.Buffer
+	out    io.Writer
+	buf    *bufio.Writer
 	csv    *csv.Writer
 	xlsx   *excelize.File
 	stream *excelize.StreamWriter
@@ -47,12 +50,15 @@ type Writer struct {
 
 // NewWriter starts a file of format (CSV or XLSX) with its header row (bold in XLSX).
 // sheetName names the worksheet of an XLSX file.
-func NewWriter(format, sheetName string, header []string) (*Writer, error) {
-	w := &Writer{}
+func NewWriter(out io.Writer, format, sheetName string, header []string) (*Writer, error) {
+	w := &Writer{out: out}
 	switch format {
 	case CSV:
-		w.buf.WriteString("\ufeff")
-		w.csv = csv.NewWriter(&w.buf)
+		w.buf = bufio.NewWriter(out)
+		if _, err := w.buf.WriteString("\ufeff"); err != nil {
+			return nil, err
+		}
+		w.csv = csv.NewWriter(w.buf)
 		return w, w.Row(header)
 	case XLSX:
 		w.xlsx = excelize.NewFile()
@@ -102,20 +108,23 @@ func (w *Writer) xlsxRow(cells []any) error {
 	return w.stream.SetRow(cell, cells)
 }
 
-// Bytes finishes the file and returns it; the Writer is done.
-func (w *Writer) Bytes() ([]byte, error) {
+// Close finishes the file; the Writer is done.
+func (w *Writer) Close() error {
 	if w.csv != nil {
 		w.csv.Flush()
-		return w.buf.Bytes(), w.csv.Error()
+		if err := w.csv.Error(); err != nil {
+			return err
+		}
+		return w.buf.Flush()
 	}
 	if err := w.stream.Flush(); err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := w.xlsx.WriteTo(&w.buf); err != nil {
-		return nil, err
+	if _, err := w.xlsx.WriteTo(w.out); err != nil {
+		return err
 	}
 	if err := w.xlsx.Close(); err != nil {
-		return nil, fmt.Errorf("sheet: %w", err)
+		return fmt.Errorf("sheet: %w", err)
 	}
-	return w.buf.Bytes(), nil
+	return nil
 }

@@ -223,12 +223,13 @@ func redact(raw string) string {
 	return u.String()
 }
 
-// RoleWarnings reports why the connection's PostgreSQL role would weaken row-level security:
-// a superuser or BYPASSRLS role skips the policies, and a table owner is only held by them
-// because every table forces RLS. Empty on SQLite and for a proper app role.
-func (db *DB) RoleWarnings(ctx context.Context) ([]string, error) {
+// RoleCheck inspects the connection's PostgreSQL role. unsafe says why row-level security would
+// not hold for it: a superuser or BYPASSRLS role skips the policies, and a role that owns the
+// tables could drop them (every table forces RLS, but the owner may turn that off). advice names
+// set-up that costs speed, not safety. Both are empty on SQLite and for a proper app role.
+func (db *DB) RoleCheck(ctx context.Context) (unsafe, advice []string, err error) {
 	if db.Dialect != Postgres {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var r struct {
 		Name      string
@@ -236,30 +237,29 @@ func (db *DB) RoleWarnings(ctx context.Context) ([]string, error) {
 		BypassRLS bool
 		Owns      int64
 	}
-	err := db.sqlDB.QueryRowContext(ctx, `SELECT current_user, rolsuper, rolbypassrls,
+	err = db.sqlDB.QueryRowContext(ctx, `SELECT current_user, rolsuper, rolbypassrls,
 		(SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = current_user)
 		FROM pg_roles WHERE rolname = current_user`).Scan(&r.Name, &r.Super, &r.BypassRLS, &r.Owns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
 	if r.Super {
-		out = append(out, "role "+r.Name+" is a superuser: row-level security does not apply to it")
+		unsafe = append(unsafe, "role "+r.Name+" is a superuser: row-level security does not apply to it")
 	}
 	if r.BypassRLS {
-		out = append(out, "role "+r.Name+" has BYPASSRLS: row-level security does not apply to it")
+		unsafe = append(unsafe, "role "+r.Name+" has BYPASSRLS: row-level security does not apply to it")
 	}
 	if r.Owns > 0 {
-		out = append(out, "role "+r.Name+" owns the tables; use a separate owner in CRM_MIGRATE_DATABASE_URL")
+		unsafe = append(unsafe, "role "+r.Name+" owns the tables; serve as a separate app role and migrate as the owner (CRM_MIGRATE_DATABASE_URL)")
 	}
 	var leakproof bool
 	if err := db.sqlDB.QueryRowContext(ctx, `SELECT proleakproof FROM pg_proc WHERE oid = 'texticlike(text, text)'::regprocedure`).Scan(&leakproof); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !leakproof {
-		out = append(out, "name search of 3 or more characters cannot use its index under row-level security; as a superuser, run in this database: "+LeakproofSearchSQL)
+		advice = append(advice, "name search of 3 or more characters cannot use its index under row-level security; as a superuser, run in this database: "+LeakproofSearchSQL)
 	}
-	return out, nil
+	return unsafe, advice, nil
 }
 
 // LeakproofSearchSQL is the provisioning statement, run once per database by a superuser, that

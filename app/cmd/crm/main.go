@@ -59,13 +59,22 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.D
 	if err != nil {
 		return nil, err
 	}
-	warnings, err := db.RoleWarnings(ctx)
+	unsafe, advice, err := db.RoleCheck(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	for _, w := range warnings {
+	for _, w := range advice {
 		log.Warn("database set-up needs attention", "problem", w)
+	}
+	if len(unsafe) > 0 {
+		if !cfg.AllowUnsafeDBRole {
+			db.Close()
+			return nil, fmt.Errorf("refusing to serve: tenant isolation would rest on the application alone: %s (CRM_ALLOW_UNSAFE_DB_ROLE=1 overrides)", strings.Join(unsafe, "; "))
+		}
+		for _, w := range unsafe {
+			log.Error("UNSAFE DATABASE ROLE: row-level security does not protect tenants; serving only because CRM_ALLOW_UNSAFE_DB_ROLE=1", "problem", w)
+		}
 	}
 	return db, nil
 }

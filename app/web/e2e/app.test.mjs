@@ -619,7 +619,7 @@ ui('switching the language changes the interface', async () => {
   await page.getByRole('heading', { name: '客户列表' }).waitFor();
 });
 
-ui('owner screens: settings, departments, users, roles', async () => {
+ui('owner screens: settings, departments, users, roles, API tokens, audit log', async () => {
   const page = state.page;
   await page.goto('/admin/settings');
   await page.getByText('审批阈值').waitFor();
@@ -653,6 +653,48 @@ ui('owner screens: settings, departments, users, roles', async () => {
   await page.goto('/admin/roles');
   await page.getByText('数据范围').waitFor();
   await shot(page, 'roles');
+
+  // An API token is shown once, when it is created; the list keeps its name and prefix.
+  await page.goto('/admin/tokens');
+  await page.getByText('还没有 API 令牌').waitFor();
+  await page.getByLabel('令牌名称').fill('ERP 同步');
+  await page.getByRole('button', { name: '创建令牌' }).click();
+  await page.getByText('请立即复制此令牌，它只显示这一次。').waitFor();
+  await page.locator('.ant-table-row').filter({ hasText: 'ERP 同步' }).waitFor();
+
+  // The audit log, filtered by entity, has the product edited in its detail drawer earlier.
+  await page.goto('/admin/audit');
+  await page.getByRole('heading', { name: '操作日志' }).waitFor();
+  await page.getByLabel('对象类型').fill('product');
+  await page.getByLabel('对象类型').press('Enter');
+  await page.locator('.ant-table-row').filter({ hasText: 'product' }).filter({ hasText: 'update' }).first().waitFor();
+  await shot(page, 'audit');
+});
+
+ui('a user whose password the owner reset chooses their own before anything else', async () => {
+  const page = state.page;
+  const users = await apiCall(page, 'GET', '/api/v1/users?limit=200');
+  const zhao = users.body.items.find((u) => u.email === 'zhao@huadong.cn');
+  const reset = await apiCall(page, 'PATCH', '/api/v1/users/' + zhao.id, { version: zhao.version, password: 'a temporary password' });
+  assert.equal(reset.status, 200, JSON.stringify(reset.body));
+  const p = await newPage();
+  await p.goto('/login');
+  await p.getByLabel('公司代码').fill('huadong');
+  await p.getByLabel('邮箱').fill('zhao@huadong.cn');
+  await p.getByLabel('密码').fill('a temporary password');
+  await p.getByRole('button', { name: '登录' }).click();
+  await p.getByText('设置新密码').first().waitFor();
+  await shot(p, 'change-password');
+  await p.getByLabel('临时密码').fill('a temporary password');
+  await p.getByLabel('新密码', { exact: true }).fill('zhao chose this one');
+  await p.getByLabel('确认新密码').fill('zhao chose something else');
+  await p.getByRole('button', { name: '设置密码' }).click();
+  await p.getByText('两次输入的密码不一致').waitFor();
+  await p.getByLabel('确认新密码').fill('zhao chose this one');
+  await p.getByRole('button', { name: '设置密码' }).click();
+  await p.getByRole('heading', { name: '您好，赵销售' }).waitFor();
+  await p.context().close();
+  state.current = page;
 });
 
 ui('owner saves pool rules and a named pool; the pool page offers the pools', async () => {

@@ -8,7 +8,7 @@ import { useI18n, hasStoredLang } from './i18n';
 import { useAuth } from './auth';
 import { FeaturesProvider } from './features';
 import { AppLayout } from './Layout';
-import { LoginPage, SignupPage } from './pages/Auth';
+import { ChangePasswordPage, LoginPage, SignupPage } from './pages/Auth';
 import { matchLang } from './format';
 
 const HomePage = lazy(() => import('./pages/Home'));
@@ -18,10 +18,10 @@ const CustomerFormPage = lazy(() => import('./pages/CustomerForm'));
 const PoolPage = lazy(() => import('./pages/Pool'));
 const RecycleBin = lazy(() => import('./pages/RecycleBin'));
 const ImportPage = lazy(() => import('./pages/Import'));
-const Sales = lazy(() => import('./pages/Sales'));
+const Sales = lazy(() => import('./pages/sales'));
 const Pipeline = lazy(() => import('./pages/Pipeline'));
 const Reports = lazy(() => import('./pages/Reports'));
-const Admin = lazy(() => import('./pages/Admin'));
+const Admin = lazy(() => import('./pages/admin'));
 const Plugins = lazy(() => import('./pages/Plugins'));
 const Vehicles = lazy(() => import('./pages/CommercialVehicle'));
 const Platform = lazy(() => import('./pages/Platform'));
@@ -41,6 +41,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const loc = useLocation();
   if (loading) return <Loading />;
   if (!me) return <Navigate to={'/login?next=' + encodeURIComponent(loc.pathname + loc.search)} replace />;
+  // After an owner's reset the server refuses everything else until the user sets a password.
+  if (me.user.must_change_password) return <ChangePasswordPage />;
   return <>{children}</>;
 }
 

@@ -11,6 +11,8 @@ export interface User {
   department_id: string;
   manager_id: string;
   status: string;
+  // Set when an owner reset the password: the user must choose their own first.
+  must_change_password?: boolean;
   version: number;
 }
 export interface Tenant {

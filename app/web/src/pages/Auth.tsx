@@ -119,3 +119,60 @@ export function SignupPage() {
     </div>
   );
 }
+
+// ChangePasswordPage is what a user whose password an owner reset sees instead of the app: the
+// temporary password, then their own, twice.
+export function ChangePasswordPage() {
+  const { t } = useI18n();
+  const { reload, logout } = useAuth();
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<string[]>([]);
+  const submit = async (v: { current_password: string; password: string }) => {
+    setBusy(true);
+    setErrors([]);
+    try {
+      await api.patch('/api/v1/me', { current_password: v.current_password, password: v.password });
+      await reload();
+    } catch (e) {
+      setErrors(applyFormErrors(form, e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="auth-page">
+      <Card className="auth-card" title={<Typography.Title level={3} style={{ margin: 0 }}>{t('auth.change_password_title')}</Typography.Title>} extra={<LangSwitch compact />}>
+        <Typography.Paragraph>{t('auth.change_password_intro')}</Typography.Paragraph>
+        <ErrorBanner messages={errors} />
+        <Form form={form} layout="vertical" onFinish={submit} requiredMark={false}>
+          <Form.Item name="current_password" label={t('auth.temporary_password')} rules={[{ required: true, message: t('form.required') }]}>
+            <Input.Password autoComplete="current-password" />
+          </Form.Item>
+          <Form.Item name="password" label={t('auth.new_password')} extra={t('auth.password_help')} rules={[{ required: true, message: t('form.required') }]}>
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          <Form.Item
+            name="confirm"
+            label={t('auth.confirm_password')}
+            dependencies={['password']}
+            rules={[
+              { required: true, message: t('form.required') },
+              ({ getFieldValue }) => ({
+                validator: (_, value) => (!value || getFieldValue('password') === value ? Promise.resolve() : Promise.reject(new Error(t('auth.passwords_differ')))),
+              }),
+            ]}
+          >
+            <Input.Password autoComplete="new-password" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {t('auth.set_password')}
+          </Button>
+        </Form>
+        <Button type="link" style={{ paddingLeft: 0, marginTop: 8 }} onClick={() => logout()}>
+          {t('auth.logout_instead')}
+        </Button>
+      </Card>
+    </div>
+  );
+}
