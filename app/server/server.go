@@ -211,6 +211,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	// Each area's own block of /settings, stored, merged and validated by tenants.
 	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
 	s.Tenants.AddSection(followup.Settings) // follow-up reminders
+	// work order numbering, warranty default, surveys, sign-off link validity
+	s.Tenants.AddSection(service.SettingsSection)
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)

@@ -37,15 +37,12 @@ import (
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
-	"github.com/smecrm/crm/tenants"
 )
 
 // Service runs work orders and remote-service applications.
 type Service struct {
 	DB    *store.DB
 	Authz *policies.Authorizer
-	// Settings reads the tenant's service settings section; nil: DefaultSettings.
-	Settings func(ctx context.Context) (Settings, error)
 	// LinkKey signs public sign-off links (see LinkKey); BaseURL is where they point.
 	LinkKey []byte
 	BaseURL string
@@ -119,10 +116,6 @@ func (s *Service) Register(ctx context.Context, in Input) (View, error) {
 	if err != nil {
 		return View{}, err
 	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return View{}, err
-	}
 	now := s.now()
 	actor := tenantctx.ActorFrom(ctx).UserID
 	w := &WorkOrder{ID: uuid.Must(uuid.NewV7()), CustomerID: in.CustomerID, ContactID: in.ContactID, ProductID: in.ProductID,
@@ -135,6 +128,10 @@ func (s *Service) Register(ctx context.Context, in Input) (View, error) {
 			return err
 		}
 		if err := checkContact(tx, w.CustomerID, w.ContactID); err != nil {
+			return err
+		}
+		st, err := settingsOf(ctx, tx)
+		if err != nil {
 			return err
 		}
 		day, err := localDay(ctx, tx, now)
@@ -288,9 +285,8 @@ func today(t time.Time) time.Time {
 
 // tenantLocation is the context tenant's time zone (settings.time_zone), UTC when unknown.
 func tenantLocation(ctx context.Context, tx *gorm.DB) (*time.Location, error) {
-	tid, _ := tenantctx.TenantID(ctx)
-	var t tenants.Tenant
-	if err := tx.Select("id", "settings").Take(&t, "id = ?", tid).Error; err != nil {
+	t, err := tenantRow(ctx, tx)
+	if err != nil {
 		return nil, err
 	}
 	loc, err := time.LoadLocation(t.Settings.Data().TimeZone)
@@ -492,10 +488,6 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 			return View{}, err
 		}
 	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return View{}, err
-	}
 	return s.mutate(ctx, id, u.Version, "update", "updated", func(tx *gorm.DB, w *WorkOrder, _ *step) error {
 		if !slices.Contains(editable, w.Status) {
 			return problem.New(problem.Conflict, "service.locked")
@@ -524,6 +516,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 				w.PurchaseDate = purchase
 			}
 			product, err := loadProduct(tx, w.ProductID)
+			if err != nil {
+				return err
+			}
+			st, err := settingsOf(ctx, tx)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/tenantctx"
+	"github.com/smecrm/crm/tenants"
 )
 
 // Settings are the service module's own section of the tenant settings ("service").
@@ -116,17 +118,26 @@ func renderNumber(pattern, scope string, seq int64) string {
 	return strings.Replace(scope, "{SEQ}", fmt.Sprintf("%0*d", width, seq), 1)
 }
 
-// settings reads the context tenant's service settings: through Service.Settings once the
-// tenant settings section is connected, the defaults until then. Stored settings that no
-// longer validate fall back to the defaults rather than break registration.
-func (s *Service) settings(ctx context.Context) (Settings, error) {
-	if s.Settings == nil {
-		return DefaultSettings(), nil
-	}
-	st, err := s.Settings(ctx)
+// SettingsSection is the service area's section of the tenant settings ("service" in
+// /settings); server.New adds it to the tenants service.
+var SettingsSection = tenants.Section[Settings]{Key: "service", Defaults: DefaultSettings, Check: CheckSettings}
+
+// tenantRow reads the context tenant's name and settings in tx.
+func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
+	tid, _ := tenantctx.TenantID(ctx)
+	var t tenants.Tenant
+	return &t, tx.Select("id", "name", "settings").Take(&t, "id = ?", tid).Error
+}
+
+// settingsOf reads the context tenant's service settings in tx. Stored settings are checked
+// when saved; any that no longer pass (a rule tightened since) give way to the defaults
+// rather than break registration.
+func settingsOf(ctx context.Context, tx *gorm.DB) (Settings, error) {
+	t, err := tenantRow(ctx, tx)
 	if err != nil {
 		return Settings{}, err
 	}
+	st := SettingsSection.From(t.Settings.Data())
 	if st.Validate() != nil {
 		return DefaultSettings(), nil
 	}

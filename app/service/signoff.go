@@ -130,15 +130,15 @@ func (s *Service) SignOffLink(ctx context.Context, id uuid.UUID) (LinkView, erro
 	if len(s.LinkKey) == 0 {
 		return LinkView{}, problem.New(problem.Unavailable, "unavailable")
 	}
-	st, err := s.settings(ctx)
-	if err != nil {
-		return LinkView{}, err
-	}
 	tid, _ := tenantctx.TenantID(ctx)
 	now := s.now()
 	var out LinkView
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		w, err := s.load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		st, err := settingsOf(ctx, tx)
 		if err != nil {
 			return err
 		}

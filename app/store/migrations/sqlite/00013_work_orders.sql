@@ -1,6 +1,6 @@
 -- +goose Up
 -- After-sales service: work orders, their history, records, parts and costs, sign-off links,
--- remote-service applications and number counters; see postgres/00012.
+-- remote-service applications and number counters; see postgres/00013.
 
 -- A product's warranty in months (null: the tenant's default from the service settings), and
 -- whether a contract covers the customer's service (a contract-service work order, type B).
