@@ -89,7 +89,7 @@ func TestSignOffLink(t *testing.T) {
 		sig := "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\nfake image data"))
 		env.Run(t, []apitest.Scenario{
 			{Name: "open: success", Method: "GET", URL: p, Status: 200,
-				Contains: []string{`"number":"` + w.Number + `"`, `"company":"公司 `, `"work_done":["更换主轴轴承，试车正常"]`, `"status":"completed"`},
+				Contains:    []string{`"number":"` + w.Number + `"`, `"company":"公司 `, `"work_done":["更换主轴轴承，试车正常"]`, `"status":"completed"`},
 				NotContains: []string{tm.customer.String(), tm.tech.UserID.String(), "registered_by"}},
 			{Name: "submit: no name", Method: "POST", URL: p, Body: map[string]any{"signer_name": " "}, Status: 422, Contains: []string{"signer_name"}},
 			{Name: "submit: svg signature", Method: "POST", URL: p, Body: map[string]any{"signer_name": "王五",
