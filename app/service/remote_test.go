@@ -61,7 +61,7 @@ func TestRemoteService(t *testing.T) {
 			{Name: "apply: not the technician", Method: "POST", URL: woURL(w, "/remote-applications"), As: tm.cs, Body: application(nil), Status: 403},
 			{Name: "apply: success", Method: "POST", URL: woURL(w, "/remote-applications"), As: tm.tech, Body: application(nil), Status: 201,
 				Contains: []string{`"status":"pending"`, `"estimated_total":[{"amount":"2100.00","currency":"CNY"}]`, `"destination":"乌鲁木齐"`},
-				Check: func(t *testing.T, r *apitest.Response) { r.JSON(t, &app) }},
+				Check:    func(t *testing.T, r *apitest.Response) { r.JSON(t, &app) }},
 			{Name: "apply: one pending already", Method: "POST", URL: woURL(w, "/remote-applications"), As: tm.tech, Body: application(nil), Status: 409},
 		})
 		w = tm.get(t, w)
