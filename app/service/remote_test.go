@@ -160,5 +160,16 @@ func TestRemoteService(t *testing.T) {
 		}
 		tm.co.AddUserWith(t, apitest.UserOpts{Department: "After-sales service"}, "service_manager").
 			MustDo(t, "POST", "/api/v1/remote-applications/"+mine.ID.String()+"/approve", nil, 200, nil)
+
+		// Work cancelled meanwhile: nothing left to approve; the application can still be rejected.
+		gone := tm.to(t, tm.register(t, nil), "accepted")
+		var late remoteApp
+		tm.tech.MustDo(t, "POST", woURL(gone, "/remote-applications"), application(nil), 201, &late)
+		tm.cs.MustDo(t, "POST", woURL(gone, "/cancel"), map[string]any{"reason": "客户自行修复"}, 200, nil)
+		lURL := "/api/v1/remote-applications/" + late.ID.String()
+		if r := tm.mgr.Do(t, "POST", lURL+"/approve", nil); r.Status != 409 {
+			t.Errorf("approve for cancelled work: %d %s", r.Status, r.Body)
+		}
+		tm.mgr.MustDo(t, "POST", lURL+"/reject", map[string]any{"comment": "工单已取消"}, 200, nil)
 	})
 }
