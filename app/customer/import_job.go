@@ -144,8 +144,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 		if run, err = jobs.NewRun(ctx, tx, ImportKind, params, s.now()); err != nil {
 			return err
 		}
-		f := importFile{JobID: run.ID, Name: req.FileName, Size: int64(len(req.Data)), Data: req.Data, CreatedAt: s.now()}
-		if err := tx.Create(&f).Error; err != nil {
+		if err := jobs.AttachFile(tx, run.ID, req.FileName, req.Data, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "import", "customer", run.ID.String(), nil, map[string]any{
@@ -159,7 +158,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 }
 
 // enqueueImport inserts the River job of a committed run. Failing that, the run stays queued
-// and durable: the sweep at the queue's next start (and every ImportSweepInterval) enqueues it.
+// and durable: the sweep at the queue's next start (and every jobs.ResumeInterval) enqueues it.
 func (s *Service) enqueueImport(ctx context.Context, args importArgs) {
 	if s.Jobs == nil {
 		return
@@ -197,43 +196,11 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) err
 	return err
 }
 
-// importSweepArgs is the periodic job that enqueues import runs still queued (see
-// enqueueImport).
-type importSweepArgs struct{}
-
-func (importSweepArgs) Kind() string { return "customer.import_sweep" }
-
-type importSweepWorker struct {
-	river.WorkerDefaults[importSweepArgs]
-	s *Service
-}
-
-// ImportSweepInterval is how often queued import runs are checked for a missing job.
-const ImportSweepInterval = 15 * time.Minute
-
-func (w *importSweepWorker) Work(ctx context.Context, _ *river.Job[importSweepArgs]) error {
-	return forEachTenant(ctx, w.s, func(ctx context.Context) error {
-		tid, _ := tenantctx.TenantID(ctx)
-		var runs []jobs.Run
-		err := w.s.DB.Read(ctx, func(tx *gorm.DB) error {
-			var err error
-			runs, err = jobs.QueuedRuns(tx, ImportKind, w.s.now())
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range runs {
-			w.s.enqueueImport(ctx, importArgs{TenantID: tid, RunID: r.ID, ActorID: deref(r.CreatedBy)})
-		}
-		return nil
-	})
-}
-
 func (s *Service) importJobs(q *jobs.Queue) {
 	jobs.Register(q, &importWorker{s: s})
-	jobs.Register(q, &importSweepWorker{s: s})
-	q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
+	q.ResumeQueued(ImportKind, func(ctx context.Context, tenant uuid.UUID, r jobs.Run) {
+		s.enqueueImport(ctx, importArgs{TenantID: tenant, RunID: r.ID, ActorID: deref(r.CreatedBy)})
+	})
 }
 
 // ImportReport is the report of an import run: counts, then the rows that failed (one entry
@@ -312,7 +279,7 @@ func (s *Service) failRun(ctx context.Context, id uuid.UUID, report *ImportRepor
 		if err := jobs.FinishRun(tx, id, jobs.StatusFailed, report, s.now()); err != nil {
 			return err
 		}
-		return tx.Where("job_id = ?", id).Delete(&importFile{}).Error
+		return jobs.DropFile(tx, id)
 	})
 	if err != nil {
 		slog.ErrorContext(ctx, "import: record failure", "job_id", id, "err", err)
@@ -323,7 +290,7 @@ func (s *Service) failRun(ctx context.Context, id uuid.UUID, report *ImportRepor
 func (s *Service) runImport(ctx context.Context, a importArgs) error {
 	ctx = jobs.TenantContext(ctx, a.TenantID, a.ActorID)
 	var run *jobs.Run
-	var file importFile
+	var file *jobs.File
 	var actor importUser
 	var tn tenants.Tenant
 	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
@@ -334,7 +301,7 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := tx.Take(&tn, "id = ?", a.TenantID).Error; err != nil {
 			return err
 		}
-		if err := tx.Take(&file, "job_id = ?", a.RunID).Error; err != nil {
+		if file, err = jobs.RunFile(tx, a.RunID); err != nil {
 			return err
 		}
 		actor, err = org.FindUser(tx, a.ActorID)
@@ -426,7 +393,7 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := jobs.FinishRun(tx, run.ID, jobs.StatusSucceeded, report, s.now()); err != nil {
 			return err
 		}
-		if err := tx.Where("job_id = ?", run.ID).Delete(&importFile{}).Error; err != nil {
+		if err := jobs.DropFile(tx, run.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "import_finished", "customer", run.ID.String(), nil, map[string]any{

@@ -169,7 +169,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
 	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
-	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
+	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
 	needs := &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
@@ -218,6 +218,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Deals.RegisterJobs(s.Jobs)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.FollowUps.RegisterJobs(s.Jobs)
+	s.Leads.RegisterJobs(s.Jobs)
 	s.WorkOrders.RegisterJobs(s.Jobs)
 
 	// Routes.

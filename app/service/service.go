@@ -30,6 +30,7 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
@@ -426,14 +427,14 @@ type Filter struct {
 // List returns a page of the work orders the actor sees, oldest first. The dispatch board
 // asks for status=registered&carried_over=true first (yesterday's work, 第11條), then the rest.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
 		scope, err := s.Authz.ScopeFilter(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
 		q := scoped(tx, tx.Model(&WorkOrder{}), scope)
-		q = api.WhereEqual(q, map[string]string{"status": f.Status})
-		q = api.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "customer_id": f.CustomerID})
+		q = listing.WhereEqual(q, map[string]string{"status": f.Status})
+		q = listing.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "customer_id": f.CustomerID})
 		if f.CarriedOver != nil {
 			q = q.Where("carried_over = ?", *f.CarriedOver)
 		}
