@@ -303,3 +303,44 @@ func TestWorkOrderScopes(t *testing.T) {
 		}
 	})
 }
+
+// Invalid input (422) is refused before anything is written: the work order, its history,
+// records and costs stay as they were.
+func TestInvalidInputChangesNothing(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		w := tm.to(t, tm.register(t, nil), "in_progress")
+		steps := historySteps(t, env, w)
+		bad := []struct {
+			as     *apitest.Client
+			method string
+			path   string
+			body   any
+		}{
+			{tm.tech, "POST", "/hold", map[string]any{"reason": ""}},
+			{tm.tech, "POST", "/decline", map[string]any{}},
+			{tm.cs, "POST", "/cancel", map[string]any{"reason": "\u0000"}},
+			{tm.tech, "POST", "/records", record(map[string]any{"costs": []map[string]any{{"kind": "travel", "amount": cny("1")}, {"kind": "travel", "amount": cny("1.001")}}})},
+			{tm.tech, "POST", "/records", record(map[string]any{"parts": []map[string]any{{"product_id": tm.product, "quantity": 1}, {"product_id": uuid.New(), "quantity": 1}}})},
+			{tm.tech, "POST", "/charge", map[string]any{"fee": cny("10"), "method": "cash"}},
+			{tm.cs, "PATCH", "", map[string]any{"version": w.Version, "fault": "新故障", "product_id": uuid.New()}},
+			{tm.cs, "PATCH", "", map[string]any{"version": w.Version, "fault": "新故障", "type": "internal"}},
+			{tm.tech, "POST", "/remote-applications", application(map[string]any{"from": "2026-13-01"})},
+		}
+		for _, b := range bad {
+			if r := b.as.Do(t, b.method, woURL(w, b.path), b.body); r.Status != 422 {
+				t.Errorf("%s %s: %d %s, want 422", b.method, b.path, r.Status, r.Body)
+			}
+		}
+		unchanged(t, env, tm, w, steps)
+		if got := tm.get(t, w); got.Fault != "主轴异响" || len(got.ServiceCost) != 0 {
+			t.Errorf("after refused input: fault %q, cost %v", got.Fault, got.ServiceCost)
+		}
+		if n := env.CountRows(t, "work_order_records", "work_order_id = ?", w.ID); n != 0 {
+			t.Errorf("%d records", n)
+		}
+		if n := env.CountRows(t, "remote_applications", "work_order_id = ?", w.ID); n != 0 {
+			t.Errorf("%d remote applications", n)
+		}
+	})
+}
