@@ -168,7 +168,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
-	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL,
+		Notify: s.Notify, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}

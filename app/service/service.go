@@ -15,6 +15,7 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/listing"
+	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
@@ -47,7 +49,10 @@ type Service struct {
 	// LinkKey signs public sign-off links (see LinkKey); BaseURL is where they point.
 	LinkKey []byte
 	BaseURL string
-	Now     func() time.Time
+	// Notify tells technicians of the work dispatched to them; nil tells nobody.
+	Notify *notify.Service
+	Log    *slog.Logger
+	Now    func() time.Time
 }
 
 func (s *Service) now() time.Time {

@@ -88,6 +88,15 @@ func TestWorkOrderMoves(t *testing.T) {
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ? AND CAST(payload AS TEXT) LIKE ?", w.ID, "work_order.dispatched", "%previous_technician_id%"); n != 1 {
 			t.Errorf("%d reassignment events naming the previous technician", n)
 		}
+		// Each technician it went to was told, in their own list of notifications.
+		for _, tech := range []*apitest.Client{tm.tech, tm.tech2} {
+			if r := tech.Do(t, "GET", "/api/v1/notifications", nil); r.Status != 200 || !strings.Contains(string(r.Body), w.Number) {
+				t.Errorf("%s's notifications: %d %s", tech.Email, r.Status, r.Body)
+			}
+		}
+		if r := tm.mgr.Do(t, "GET", "/api/v1/notifications", nil); strings.Contains(string(r.Body), w.Number) {
+			t.Errorf("the dispatcher was notified: %s", r.Body)
+		}
 		// The technician it was taken from no longer sees it; the one it went to does.
 		if r := tm.tech2.Do(t, "GET", woURL(w, ""), nil); r.Status != 404 {
 			t.Errorf("previous technician reads it: %d", r.Status)
