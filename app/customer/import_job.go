@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/audit"
@@ -153,53 +152,21 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 	if err != nil {
 		return uuid.Nil, err
 	}
-	s.enqueueImport(ctx, importArgs{TenantID: tid, RunID: run.ID, ActorID: actor.UserID})
+	jobs.EnqueueRun(ctx, s.Jobs, importArgs{TenantID: tid, RunID: run.ID, ActorID: actor.UserID})
 	return run.ID, nil
 }
 
-// enqueueImport inserts the River job of a committed run. Failing that, the run stays queued
-// and durable: the sweep at the queue's next start (and every jobs.ResumeInterval) enqueues it.
-func (s *Service) enqueueImport(ctx context.Context, args importArgs) {
-	if s.Jobs == nil {
-		return
-	}
-	if _, err := s.Jobs.Insert(ctx, args, nil); err != nil {
-		slog.WarnContext(ctx, "import queued; job will be enqueued by the next sweep", "job_id", args.RunID, "err", err)
-	}
-}
+// customerImport is the kind of the customer import's run jobs (see jobs.RunArgs: one job per
+// run, resumed by the queued-run sweep when its insert was lost).
+type customerImport struct{}
 
-// importArgs is the River job of an import run. Uniqueness by run keeps a run from being
-// worked twice when the sweep enqueues it again.
-type importArgs struct {
-	TenantID uuid.UUID `json:"tenant_id"`
-	RunID    uuid.UUID `json:"run_id" river:"unique"`
-	ActorID  uuid.UUID `json:"actor_id"`
-}
+func (customerImport) Kind() string { return ImportKind }
 
-func (importArgs) Kind() string { return ImportKind }
-
-func (importArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-type importWorker struct {
-	river.WorkerDefaults[importArgs]
-	s *Service
-}
-
-func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) error {
-	err := w.s.runImport(ctx, job.Args)
-	if err != nil && job.Attempt >= job.MaxAttempts {
-		// Out of retries: say so in the run rather than leave it "running" for ever.
-		w.s.failRun(jobs.TenantContext(ctx, job.Args.TenantID, job.Args.ActorID), job.Args.RunID, nil, err)
-	}
-	return err
-}
+type importArgs = jobs.RunArgs[customerImport]
 
 func (s *Service) importJobs(q *jobs.Queue) {
-	jobs.Register(q, &importWorker{s: s})
-	q.ResumeQueued(ImportKind, func(ctx context.Context, tenant uuid.UUID, r jobs.Run) {
-		s.enqueueImport(ctx, importArgs{TenantID: tenant, RunID: r.ID, ActorID: deref(r.CreatedBy)})
+	jobs.RegisterRun(q, s.runImport, func(ctx context.Context, a importArgs, err error) {
+		s.failRun(ctx, a.RunID, nil, err)
 	})
 }
 
@@ -288,7 +255,7 @@ func (s *Service) failRun(ctx context.Context, id uuid.UUID, report *ImportRepor
 
 // runImport does (or resumes) the work of an import run.
 func (s *Service) runImport(ctx context.Context, a importArgs) error {
-	ctx = jobs.TenantContext(ctx, a.TenantID, a.ActorID)
+	ctx = a.Context(ctx)
 	var run *jobs.Run
 	var file *jobs.File
 	var actor importUser

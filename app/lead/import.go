@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
@@ -123,7 +122,7 @@ func (s *Service) Import(ctx context.Context, fileName string, data []byte) (uui
 		return uuid.Nil, err
 	}
 	tid, _ := tenantctx.TenantID(ctx)
-	s.enqueueImport(ctx, importArgs{TenantID: tid, RunID: run.ID, ActorID: tenantctx.ActorFrom(ctx).UserID})
+	jobs.EnqueueRun(ctx, s.Jobs, importArgs{TenantID: tid, RunID: run.ID, ActorID: tenantctx.ActorFrom(ctx).UserID})
 	return run.ID, nil
 }
 
@@ -132,58 +131,24 @@ type importParams struct {
 	Locale string `json:"locale"`
 }
 
-// importArgs is the River job of a lead import run (unique by run).
-type importArgs struct {
-	TenantID uuid.UUID `json:"tenant_id"`
-	RunID    uuid.UUID `json:"run_id" river:"unique"`
-	ActorID  uuid.UUID `json:"actor_id"`
-}
+// leadImport is the kind of the lead import's run jobs.
+type leadImport struct{}
 
-func (importArgs) Kind() string { return ImportKind }
+func (leadImport) Kind() string { return ImportKind }
 
-func (importArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+type importArgs = jobs.RunArgs[leadImport]
 
-type importWorker struct {
-	river.WorkerDefaults[importArgs]
-	s *Service
-}
-
-func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) error {
-	err := w.s.runImport(ctx, job.Args)
-	if err != nil && job.Attempt >= job.MaxAttempts {
-		w.s.finishImport(jobs.TenantContext(ctx, job.Args.TenantID, job.Args.ActorID), job.Args.RunID, ImportResult{}, err)
-	}
-	return err
-}
-
-// RegisterJobs adds the lead import's worker, and its runs to the queued-run sweep.
+// RegisterJobs adds the lead import's worker (and its runs to the queued-run sweep).
 func (s *Service) RegisterJobs(q *jobs.Queue) {
-	jobs.Register(q, &importWorker{s: s})
-	q.ResumeQueued(ImportKind, func(ctx context.Context, tenant uuid.UUID, r jobs.Run) {
-		actor := uuid.Nil
-		if r.CreatedBy != nil {
-			actor = *r.CreatedBy
-		}
-		s.enqueueImport(ctx, importArgs{TenantID: tenant, RunID: r.ID, ActorID: actor})
+	jobs.RegisterRun(q, s.runImport, func(ctx context.Context, a importArgs, err error) {
+		s.finishImport(ctx, a.RunID, ImportResult{}, err)
 	})
-}
-
-// enqueueImport inserts the job of a committed run; failing that, the sweep enqueues it.
-func (s *Service) enqueueImport(ctx context.Context, args importArgs) {
-	if s.Jobs == nil {
-		return
-	}
-	if _, err := s.Jobs.Insert(ctx, args, nil); err != nil {
-		slog.WarnContext(ctx, "lead import queued; job will be enqueued by the next sweep", "job_id", args.RunID, "err", err)
-	}
 }
 
 // runImport does the work of a run, acting as the user who started it in their tenant,
 // language and data scope.
 func (s *Service) runImport(ctx context.Context, a importArgs) error {
-	ctx = jobs.TenantContext(ctx, a.TenantID, a.ActorID)
+	ctx = a.Context(ctx)
 	var run *jobs.Run
 	var file *jobs.File
 	var actor org.User
