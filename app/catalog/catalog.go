@@ -38,6 +38,10 @@ type Product struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int64
+
+	// WarrantyMonths is how long the product is under warranty after purchase (nil: the
+	// tenant's default); after-sales service proposes free service within it.
+	WarrantyMonths *int
 }
 
 // View is a product as the API shows it; cost is in the price's currency.
@@ -54,11 +58,15 @@ type View struct {
 	CreatedAt   time.Time    `json:"created_at"`
 	UpdatedAt   time.Time    `json:"updated_at"`
 	Version     int64        `json:"version"`
+
+	// WarrantyMonths is null when the tenant's default warranty applies.
+	WarrantyMonths *int `json:"warranty_months"`
 }
 
 func view(p *Product) View {
 	v := View{ID: p.ID, Code: p.Code, Name: p.Name, Category: p.Category, Unit: p.Unit, Price: money.New(p.Price, p.Currency),
-		Active: p.Active, Description: p.Description, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version}
+		Active: p.Active, Description: p.Description, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version,
+		WarrantyMonths: p.WarrantyMonths}
 	if p.Cost.Valid {
 		c := money.New(p.Cost.Decimal, p.Currency)
 		v.Cost = &c
@@ -89,6 +97,9 @@ type Input struct {
 	Cost        *decimal.Decimal `json:"cost"`
 	Active      *bool            `json:"active"`
 	Description string           `json:"description" validate:"max=5000"`
+
+	// WarrantyMonths: null or absent for the tenant's default warranty.
+	WarrantyMonths *int `json:"warranty_months" validate:"omitempty,gte=0,lte=600"`
 }
 
 func checkText(fields map[string]string) error {
@@ -119,7 +130,7 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 	tid, _ := tenantctx.TenantID(ctx)
 	p := &Product{TenantID: tid, ID: uuid.Must(uuid.NewV7()), Code: code, Name: name, Category: strings.TrimSpace(in.Category),
 		Unit: strings.TrimSpace(in.Unit), Price: in.Price.Amount, Currency: in.Price.Currency, Active: in.Active == nil || *in.Active,
-		Description: in.Description, CreatedAt: now, UpdatedAt: now, Version: 1}
+		Description: in.Description, CreatedAt: now, UpdatedAt: now, Version: 1, WarrantyMonths: in.WarrantyMonths}
 	if in.Cost != nil {
 		if err := money.Check("cost", money.New(*in.Cost, in.Price.Currency), false); err != nil {
 			return View{}, problem.Field("cost", "out_of_range", "field.amount")
@@ -210,6 +221,9 @@ type Update struct {
 	Cost        api.Nullable[decimal.Decimal] `json:"cost"`
 	Active      *bool                         `json:"active"`
 	Description *string                       `json:"description" validate:"omitempty,max=5000"`
+
+	// WarrantyMonths: null returns to the tenant's default warranty.
+	WarrantyMonths api.Nullable[int] `json:"warranty_months"`
 }
 
 // Update applies a PATCH. Quotes keep the prices they were made with. Fails with not_found,
@@ -261,6 +275,12 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, err
 		}
 		if u.Active != nil {
 			p.Active = *u.Active
+		}
+		if u.WarrantyMonths.Set() {
+			if w := u.WarrantyMonths.Ptr(); w != nil && (*w < 0 || *w > 600) {
+				return problem.Field("warranty_months", "out_of_range", "field.out_of_range")
+			}
+			p.WarrantyMonths = u.WarrantyMonths.Ptr()
 		}
 		if u.Price != nil {
 			p.Price, p.Currency = u.Price.Amount, u.Price.Currency

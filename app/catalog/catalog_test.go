@@ -104,3 +104,33 @@ func TestProductListPages(t *testing.T) {
 		r.Problem(t).WantField(t, "q", "invalid")
 	})
 }
+
+// A product's warranty (months after purchase; null: the tenant's default) is set, validated
+// and cleared like its other fields.
+func TestProductWarranty(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		acme := env.Signup(t)
+		warehouse := acme.AddUser(t, "warehouse")
+		price := map[string]any{"amount": "1", "currency": "CNY"}
+		var p struct {
+			ID             uuid.UUID
+			WarrantyMonths *int `json:"warranty_months"`
+			Version        int64
+		}
+		warehouse.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": "W-1", "name": "空压机", "price": price, "warranty_months": 24}, 201, &p)
+		if p.WarrantyMonths == nil || *p.WarrantyMonths != 24 {
+			t.Fatalf("warranty_months %v, want 24", p.WarrantyMonths)
+		}
+		url := "/api/v1/products/" + p.ID.String()
+		env.Run(t, []apitest.Scenario{
+			{Name: "create: negative warranty", Method: "POST", URL: "/api/v1/products", As: warehouse,
+				Body: map[string]any{"code": "W-2", "name": "x", "price": price, "warranty_months": -1}, Status: 422, Contains: []string{"warranty_months"}},
+			{Name: "patch: warranty too long", Method: "PATCH", URL: url, As: warehouse, Body: map[string]any{"version": 1, "warranty_months": 601}, Status: 422,
+				Contains: []string{"warranty_months"}},
+			{Name: "patch: clear warranty", Method: "PATCH", URL: url, As: warehouse, Body: map[string]any{"version": 1, "warranty_months": nil}, Status: 200,
+				Contains: []string{`"warranty_months":null`, `"version":2`}},
+			{Name: "patch: set warranty", Method: "PATCH", URL: url, As: warehouse, Body: map[string]any{"version": 2, "warranty_months": 6}, Status: 200,
+				Contains: []string{`"warranty_months":6`}},
+		})
+	})
+}

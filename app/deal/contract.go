@@ -65,6 +65,10 @@ type Contract struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Version       int64
+
+	// ServiceCoverage says the contract covers the customer's after-sales service while it
+	// runs: work orders of its customer are proposed as contract service (type B).
+	ServiceCoverage bool
 }
 
 // Key is the contract's ID.
@@ -106,6 +110,8 @@ type ContractView struct {
 	CreatedAt     time.Time   `json:"created_at"`
 	UpdatedAt     time.Time   `json:"updated_at"`
 	Version       int64       `json:"version"`
+
+	ServiceCoverage bool `json:"service_coverage"`
 }
 
 func contractView(c *Contract) ContractView {
@@ -114,7 +120,8 @@ func contractView(c *Contract) ContractView {
 		StartDate: opportunity.FormatDate(c.StartDate), EndDate: opportunity.FormatDate(c.EndDate), Status: c.Status,
 		ApproverRole: c.ApproverRole, SubmittedAt: c.SubmittedAt, SubmittedBy: c.SubmittedBy, ReviewedBy: c.ReviewedBy,
 		ReviewedAt: c.ReviewedAt, ReviewComment: c.ReviewComment, SignedOn: opportunity.FormatDate(c.SignedOn), SignedAt: c.SignedAt,
-		Overdue: c.Overdue, OwnerID: c.OwnerID, DepartmentID: c.DepartmentID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
+		Overdue: c.Overdue, OwnerID: c.OwnerID, DepartmentID: c.DepartmentID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
+		ServiceCoverage: c.ServiceCoverage}
 }
 
 // ContractInput is the body of POST /contracts.
@@ -132,6 +139,9 @@ type ContractInput struct {
 	Terms     string      `json:"terms" validate:"max=20000"`
 	StartDate *string     `json:"start_date" validate:"omitempty,datetime=2006-01-02"`
 	EndDate   *string     `json:"end_date" validate:"omitempty,datetime=2006-01-02"`
+
+	// ServiceCoverage: the contract covers after-sales service between its start and end dates.
+	ServiceCoverage bool `json:"service_coverage"`
 }
 
 func checkDates(start, end *datatypes.Date) error {
@@ -206,7 +216,8 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (Contrac
 	c := &Contract{ID: uuid.Must(uuid.NewV7()), Number: strings.TrimSpace(in.Number), Title: strings.TrimSpace(in.Title),
 		CustomerID: in.CustomerID, OpportunityID: in.OpportunityID, QuoteID: in.QuoteID, RenewalOfID: in.RenewalOfID,
 		PartyA: strings.TrimSpace(in.PartyA), PartyB: strings.TrimSpace(in.PartyB), Amount: in.Amount.Amount, Currency: in.Amount.Currency,
-		Terms: in.Terms, StartDate: start, EndDate: end, Status: ContractDraft, CreatedAt: now, UpdatedAt: now, Version: 1}
+		Terms: in.Terms, StartDate: start, EndDate: end, Status: ContractDraft, CreatedAt: now, UpdatedAt: now, Version: 1,
+		ServiceCoverage: in.ServiceCoverage}
 	if c.Number == "" {
 		c.Number = newNumber("HT", now, c.ID)
 	}
@@ -312,6 +323,8 @@ type ContractUpdate struct {
 	StartDate   api.Nullable[string]    `json:"start_date"`
 	EndDate     api.Nullable[string]    `json:"end_date"`
 	RenewalOfID api.Nullable[uuid.UUID] `json:"renewal_of_id"`
+
+	ServiceCoverage *bool `json:"service_coverage"`
 }
 
 // UpdateContract applies a PATCH; only drafts and rejected contracts change (what was
@@ -350,6 +363,9 @@ func (s *Service) UpdateContract(ctx context.Context, id uuid.UUID, u ContractUp
 		}
 		if u.Terms != nil {
 			c.Terms = *u.Terms
+		}
+		if u.ServiceCoverage != nil {
+			c.ServiceCoverage = *u.ServiceCoverage
 		}
 		if u.Amount != nil {
 			c.Amount, c.Currency = u.Amount.Amount, u.Amount.Currency
@@ -561,4 +577,26 @@ func (s *Service) Sign(ctx context.Context, id uuid.UUID, in SignInput) (Contrac
 		}
 		return nil
 	})
+}
+
+// ServiceContract is a signed contract covering a customer's after-sales service.
+type ServiceContract struct {
+	ID     uuid.UUID
+	Number string
+}
+
+// ServiceContractFor finds, in tx, a signed contract of customerID with service coverage that
+// runs on day (start and end dates inclusive; an open end runs on), the one signed last; nil
+// when there is none. After-sales service proposes contract service (type B) from it.
+func ServiceContractFor(tx *gorm.DB, customerID uuid.UUID, day time.Time) (*ServiceContract, error) {
+	d := datatypes.Date(today(day))
+	var cs []Contract
+	err := tx.Select("tenant_id", "id", "number").
+		Where("customer_id = ? AND status = ? AND service_coverage = ?", customerID, ContractSigned, true).
+		Where("(start_date IS NULL OR start_date <= ?) AND (end_date IS NULL OR end_date >= ?)", d, d).
+		Order("signed_at DESC").Order("id DESC").Limit(1).Find(&cs).Error
+	if err != nil || len(cs) == 0 {
+		return nil, err
+	}
+	return &ServiceContract{ID: cs[0].ID, Number: cs[0].Number}, nil
 }

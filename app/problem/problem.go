@@ -20,6 +20,8 @@ const (
 	Forbidden       Code = "forbidden"
 	NotFound        Code = "not_found"
 	Conflict        Code = "conflict"
+	// Gone is a one-time link that was used, replaced or has expired.
+	Gone            Code = "gone"
 	LimitReached    Code = "limit_reached"
 	RateLimited     Code = "rate_limited"
 	TenantSuspended Code = "tenant_suspended"
@@ -37,6 +39,7 @@ var statusOf = map[Code]int{
 	Forbidden:       http.StatusForbidden,
 	NotFound:        http.StatusNotFound,
 	Conflict:        http.StatusConflict,
+	Gone:            http.StatusGone,
 	LimitReached:    http.StatusPaymentRequired,
 	RateLimited:     http.StatusTooManyRequests,
 	TenantSuspended: http.StatusLocked,

@@ -26,6 +26,9 @@ const (
 	// maxAccountBody bounds the body read for the account's name: a sign-in body is a few
 	// hundred bytes; a larger one is counted under one shared account.
 	maxAccountBody = 16 << 10
+	// defaultPublicRateLimit is Options.PublicRateLimit's default: requests per minute per
+	// client address to /public/v1 (links that open without an account).
+	defaultPublicRateLimit = 60
 )
 
 // API limits: defaults of CRM_RATE_LIMIT_TOKEN and CRM_RATE_LIMIT_TENANT, per minute.

@@ -36,7 +36,10 @@ var tableOwners = map[string]string{
 	"platform_admins": "tenants", "platform_audit": "tenants", "platform_sessions": "tenants", "tenants": "tenants",
 	"plugin_activations": "plugins/host", "plugin_installs": "plugins/host", "plugin_record_index": "plugins/host",
 	"plugin_records": "plugins/host", "plugin_settings": "plugins/host",
-	"products": "app/catalog",
+	"products":    "app/catalog",
+	"work_orders": "app/service", "work_order_history": "app/service", "work_order_records": "app/service",
+	"work_order_parts": "app/service", "work_order_costs": "app/service", "work_order_sequences": "app/service",
+	"sign_off_links": "app/service", "remote_applications": "app/service",
 }
 
 // knownReaders are the reads of another package's table that remain, each with its reason. The

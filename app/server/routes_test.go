@@ -33,6 +33,9 @@ var publicRoutes = []string{
 	"POST /api/v1/signup",
 	"POST /api/v1/auth/login",
 	"POST /platform/v1/auth/login",
+	// a customer signs a work order off through a one-time link (signed token, rate-limited)
+	"GET /public/v1/sign-off/:token",
+	"POST /public/v1/sign-off/:token",
 }
 
 // signedInRoutes are the operations any signed-in user may call whatever their roles: their

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
@@ -38,6 +39,7 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/ratelimit"
 	"github.com/smecrm/crm/app/salesreport"
+	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
@@ -67,7 +69,9 @@ type Server struct {
 	Opportunities *opportunity.Service
 	// Deals are quotes, contracts, orders, payment plans and payments.
 	Deals *deal.Service
-	Jobs  *jobs.Queue
+	// WorkOrders is after-sales service: work orders and remote-service applications.
+	WorkOrders *service.Service
+	Jobs       *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -107,6 +111,9 @@ type Options struct {
 	TenantStateTTL time.Duration
 	// Plugins tunes the plugin supervisor (tests); an empty Dir means CRM_PLUGIN_DIR.
 	Plugins host.Options
+	// PublicRateLimit is the number of requests per minute per client address to the pages
+	// opened from links without an account, /public/v1 (default 60).
+	PublicRateLimit int
 }
 
 // New builds the server on an open, migrated database.
@@ -171,6 +178,15 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.App.Post("/api/v1/auth/login", s.loginLimiter(perAddress, perAccount, tenantAccount))
 	s.App.Post("/platform/v1/auth/login", s.loginLimiter(perAddress, perAccount, platformAccount))
 	s.App.Post("/api/v1/signup", s.loginLimiter(perAddress, perAccount, nil))
+	// Links that open without an account (sign-off, surveys) carry a signed token; a limit per
+	// client address slows guessing and replaying them down.
+	perPublic := ratelimit.Limit{Name: "public-links", Max: cmp.Or(opt.PublicRateLimit, defaultPublicRateLimit), Window: time.Minute}
+	s.App.Use("/public/v1", func(c *fiber.Ctx) error {
+		if d := s.limits.Allow(c.UserContext(), perPublic, limitKey(s.ClientAddr(c))); !d.Allowed {
+			return tooMany(c, d)
+		}
+		return c.Next()
+	})
 
 	stateTTL := opt.TenantStateTTL
 	if stateTTL == 0 {
@@ -195,6 +211,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
+	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL,
+		Notify: s.Notify, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -221,24 +239,31 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.Summaries = s.Deals.Summaries                                                  // orders feed classification and ABC value classes
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption) // open opportunities keep a customer out of the pool
 	s.Customers.MergeHooks = append(s.Customers.MergeHooks,
-		followup.MoveFollowUps,   // follow-ups
-		deal.MoveCustomerRecords, // opportunities, quotes, contracts, orders, payments
+		followup.MoveFollowUps,      // follow-ups
+		deal.MoveCustomerRecords,    // opportunities, quotes, contracts, orders, payments
+		service.MoveCustomerRecords, // work orders
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems, // follow-ups
 		deal.TimelineItems,     // opportunities, contracts, orders, payments
+		service.TimelineItems,  // work orders
 	)
-	s.FollowUps.Approvals = s.Deals.Approvals // contracts waiting for review on /me/tasks
+	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
+	// applications to decide.
+	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
 	s.Platform.AddCount("customers", customer.CountLive)
 	// Each area's own block of /settings, stored, merged and validated by tenants.
 	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
 	s.Tenants.AddSection(followup.Settings) // follow-up reminders
+	// work order numbering, warranty default, surveys, sign-off link validity
+	s.Tenants.AddSection(service.SettingsSection)
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.FollowUps.RegisterJobs(s.Jobs)
 	s.Leads.RegisterJobs(s.Jobs)
+	s.WorkOrders.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -271,7 +296,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	followup.API{S: s.FollowUps}.Routes(v1)
 	notify.API{S: s.Notify}.Routes(v1)
 	lead.API{S: s.Leads}.Routes(v1)
+	service.API{S: s.WorkOrders}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
+	service.API{S: s.WorkOrders}.PublicRoutes(root.Group("/public/v1"))
 
 	spec, err := root.OpenAPI()
 	if err != nil {
@@ -325,4 +352,25 @@ func fieldKeys(cfg config.Config) (*fieldcrypt.Keys, error) {
 		return fieldcrypt.FromSpec(cfg.EncryptionKeys, cfg.SecretKey)
 	}
 	return fieldcrypt.FromSecret(cfg.SecretKey)
+}
+
+// approvalSource lists what waits for the acting user's decision in one area.
+type approvalSource func(ctx context.Context, tx *gorm.DB, limit int) ([]followup.Approval, error)
+
+// approvals lists the sources' approvals one after the other, at most limit in all.
+func approvals(sources ...approvalSource) approvalSource {
+	return func(ctx context.Context, tx *gorm.DB, limit int) ([]followup.Approval, error) {
+		out := []followup.Approval{}
+		for _, src := range sources {
+			if len(out) >= limit {
+				break
+			}
+			items, err := src(ctx, tx, limit-len(out))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, items...)
+		}
+		return out, nil
+	}
 }

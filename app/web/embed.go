@@ -25,7 +25,7 @@ func Built() bool {
 
 // apiPrefixes are the paths the app never answers: an unknown path under them stays a
 // problem+json 404 from the API's error handler.
-var apiPrefixes = []string{"/api/", "/platform/v1/", "/healthz", "/readyz", "/metrics"}
+var apiPrefixes = []string{"/api/", "/platform/v1/", "/public/v1/", "/healthz", "/readyz", "/metrics"}
 
 // Handler serves the app's files for GET and HEAD requests outside the API, and index.html
 // for any other such path so that the app's own router handles deep links. Register it after
