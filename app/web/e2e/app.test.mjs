@@ -545,6 +545,93 @@ ui('quote, contract and payment screens', async () => {
   await orow.getByText('已发货', { exact: true }).waitFor();
 });
 
+ui('after-sales service: register, dispatch, work on site at phone width, the customer signs off by link', async () => {
+  const page = state.page;
+  const me = await apiCall(page, 'GET', '/api/v1/me');
+  const tech = await apiCall(page, 'POST', '/api/v1/users', {
+    name: '周师傅', email: 'zhou@huadong.cn', password: 'a technician password',
+    department_id: me.body.user.department_id, roles: ['service_technician'],
+  });
+  assert.equal(tech.status, 201, JSON.stringify(tech.body));
+
+  // Customer service registers the call in the service register; the type is proposed.
+  await page.goto('/service/work-orders');
+  await page.getByRole('button', { name: '登记服务' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByTestId('customer-picker').click();
+  await page.getByTitle('上海浦江精密仪器有限公司').click();
+  await dialog.getByLabel('产品型号').fill('CNC-01 数控机床');
+  await dialog.getByLabel('出厂编号/VIN').fill('SN-2026-0001');
+  await dialog.getByLabel('受理渠道').click();
+  await page.getByTitle('电话', { exact: true }).click();
+  await dialog.getByLabel('紧急程度').click();
+  await page.getByTitle('紧急', { exact: true }).click();
+  await dialog.getByLabel('故障描述').fill('主轴异响，无法启动');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  const row = page.locator('.ant-table-row').filter({ hasText: '已登记' }).first();
+  await row.waitFor();
+  const list = await apiCall(page, 'GET', '/api/v1/work-orders?status=registered');
+  const wo = list.body.items[0];
+  assert.ok(['paid', 'contract', 'free', 'internal'].includes(wo.type_proposed), JSON.stringify(wo));
+
+  // The service manager drags it onto the technician on the dispatch board.
+  await page.goto('/service/dispatch');
+  const card = page.getByTestId('wo-' + wo.number);
+  await card.waitFor();
+  await card.dragTo(page.getByTestId('dispatch-tech-周师傅'));
+  await page.getByTestId('dispatch-tech-周师傅').getByTestId('wo-' + wo.number).waitFor();
+  await shot(page, 'dispatch-board');
+  assert.equal((await apiCall(page, 'GET', '/api/v1/work-orders/' + wo.id)).body.status, 'dispatched');
+
+  // The technician, on a phone, accepts, starts, records the work and completes it.
+  const p = await newPage(PHONE);
+  await p.goto('/login');
+  await p.getByLabel('公司代码').fill('huadong');
+  await p.getByLabel('邮箱').fill('zhou@huadong.cn');
+  await p.getByLabel('密码').fill('a technician password');
+  await p.getByRole('button', { name: '登录' }).click();
+  await p.getByRole('heading', { name: '您好，周师傅' }).waitFor();
+  await p.goto('/service/my-work');
+  await p.locator('.ant-table-row').filter({ hasText: wo.number }).getByRole('link', { name: '处理' }).click();
+  await p.getByTestId('work-order').getByText('主轴异响').waitFor();
+  await p.getByRole('button', { name: '接单' }).click();
+  await p.getByRole('button', { name: '开始服务' }).click();
+  await p.getByLabel('处理情况').fill('更换主轴轴承，试机正常');
+  await p.getByLabel('工时').fill('2.5');
+  await p.getByRole('button', { name: '保存记录' }).click();
+  await p.getByTestId('service-record').filter({ hasText: '更换主轴轴承' }).waitFor();
+  await p.getByRole('button', { name: '完工' }).click();
+  await p.getByRole('button', { name: '生成签收链接' }).click();
+  const url = (await p.getByTestId('sign-off-link').innerText()).split(' ')[0];
+  await shot(p, 'work-order-phone');
+
+  // The customer opens the link without an account and signs with a finger.
+  const c = await newPage(PHONE);
+  await c.goto(url.replace(base, ''));
+  await c.getByTestId('public-work-order').getByText('主轴异响').waitFor();
+  await c.getByLabel('签收人姓名').fill('浦江 李工');
+  const pad = await c.getByTestId('signature-pad').boundingBox();
+  await c.mouse.move(pad.x + 20, pad.y + 70);
+  await c.mouse.down();
+  await c.mouse.move(pad.x + 120, pad.y + 40, { steps: 8 });
+  await c.mouse.move(pad.x + 220, pad.y + 90, { steps: 8 });
+  await c.mouse.up();
+  await c.getByRole('button', { name: '确认签收' }).click();
+  await c.getByText('感谢您的签收').waitFor();
+  await shot(c, 'sign-off-public');
+  // The link is used up.
+  await c.reload();
+  await c.getByText('此链接已使用或已过期').waitFor();
+  await c.context().close();
+
+  const done = (await apiCall(page, 'GET', '/api/v1/work-orders/' + wo.id)).body;
+  assert.equal(done.status, 'signed_off');
+  assert.equal(done.signer_name, '浦江 李工');
+  assert.equal(done.has_signature, true);
+  await p.context().close();
+  state.current = page;
+});
+
 ui('enable the commercial-vehicle module and use its screens', async () => {
   const page = state.page;
   await page.goto('/admin/plugins');

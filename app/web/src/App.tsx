@@ -12,6 +12,8 @@ import { ChangePasswordPage, LoginPage, SignupPage } from './pages/Auth';
 import { matchLang } from './format';
 
 const HomePage = lazy(() => import('./pages/Home'));
+const Service = lazy(() => import('./pages/service'));
+const SignOffPublic = lazy(() => import('./pages/service/SignOffPublic'));
 const CustomerList = lazy(() => import('./pages/CustomerList'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const CustomerFormPage = lazy(() => import('./pages/CustomerForm'));
@@ -70,6 +72,7 @@ export function App() {
           <Routes>
             <Route path="/login" element={<LoginPage />} />
             <Route path="/signup" element={<SignupPage />} />
+            <Route path="/sign-off/:token" element={<SignOffPublic />} />
             <Route path="/platform/*" element={<Platform />} />
             <Route
               path="/*"
@@ -90,6 +93,7 @@ export function App() {
                           <Route path="/pipeline" element={<Pipeline />} />
                           <Route path="/reports" element={<Reports />} />
                           <Route path="/sales/*" element={<Sales />} />
+                          <Route path="/service/*" element={<Service />} />
                           <Route path="/admin/plugins" element={<Plugins />} />
                           <Route path="/admin/*" element={<Admin />} />
                           <Route path="/cv/*" element={<Vehicles />} />

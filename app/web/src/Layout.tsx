@@ -3,7 +3,7 @@ import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { Layout, Menu, Dropdown, Button, Select, Grid, Drawer, Typography, Tag } from 'antd';
 import type { MenuProps } from 'antd';
 import {
-  HomeOutlined, TeamOutlined, FundOutlined, SettingOutlined, CarOutlined, UserOutlined, MenuOutlined, LogoutOutlined, GlobalOutlined,
+  HomeOutlined, TeamOutlined, FundOutlined, SettingOutlined, CarOutlined, UserOutlined, MenuOutlined, LogoutOutlined, GlobalOutlined, ToolOutlined,
 } from '@ant-design/icons';
 import { useI18n, LANG_NAMES, type Key } from './i18n';
 import { useAuth } from './auth';
@@ -86,6 +86,14 @@ export function AppLayout({ children }: { children: ReactNode }) {
         { key: '/sales/orders', label: 'nav.orders', show: f.has('/api/v1/orders') && can('order', 'read') },
         { key: '/sales/payments', label: 'nav.payments', show: f.has('/api/v1/payments') && can('payment', 'read') },
         { key: '/reports', label: 'nav.reports', show: f.has('/api/v1/reports/sales') && can('report', 'read') },
+      ],
+    },
+    {
+      key: 'service', label: 'nav.service', icon: <ToolOutlined />, show: f.has('/api/v1/work-orders') && can('workorder', 'read'),
+      children: [
+        { key: '/service/work-orders', label: 'nav.work_orders' },
+        { key: '/service/dispatch', label: 'nav.dispatch', show: can('workorder', 'assign') },
+        { key: '/service/my-work', label: 'nav.my_work', show: !!me?.roles.includes('service_technician') },
       ],
     },
     {

@@ -27,7 +27,7 @@ export function ListPage({ spec }: { spec: EntitySpec }) {
     setParams(next);
   };
   const [filters, setFilters] = useState<Filters>({});
-  const list = useCursorList<any>(spec.path, filters, 20);
+  const list = useCursorList<any>(spec.path, spec.scope ? { ...filters, ...spec.scope } : filters, 20);
   const [open, setOpen] = useState(false);
   const [promptReason, reasonModal] = useReasonPrompt();
   const ctx: ActionCtx = {

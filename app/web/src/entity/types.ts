@@ -68,6 +68,9 @@ export interface EntitySpec {
   // fields are the create form's.
   fields: FieldSpec[];
   filters?: FilterSpec[];
+  // scope are query parameters every list request carries, whatever the filters (a screen of
+  // the user's own records, say).
+  scope?: Record<string, string>;
   // actions are the buttons at the end of a row.
   actions?: (row: any, ctx: ActionCtx) => ReactNode;
   // expand is shown under a row when it is expanded.
