@@ -341,6 +341,9 @@ var catalog = map[string]msg{
 	"service.status.invoiced":       {"已开票", "已開票", "invoiced"},
 	"service.status.closed":         {"已结案", "已結案", "closed"},
 	"service.status.cancelled":      {"已取消", "已取消", "cancelled"},
+
+	// public links (app/publiclink)
+	"publiclink.gone": {"该链接已使用、已失效或已过期。", "該連結已使用、已失效或已過期。", "This link was used, withdrawn or has expired."},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form
