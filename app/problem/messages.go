@@ -344,6 +344,20 @@ var catalog = map[string]msg{
 
 	// public links (app/publiclink)
 	"publiclink.gone": {"该链接已使用、已失效或已过期。", "該連結已使用、已失效或已過期。", "This link was used, withdrawn or has expired."},
+
+	// opinion surveys (app/survey)
+	"entity.survey":         {"意见调查", "意見調查", "survey"},
+	"survey.not_signed_off": {"工单经客户签收后才能记录意见调查。", "工單經客戶簽收後才能記錄意見調查。", "A survey is recorded once the customer has signed the work order off."},
+	"survey.answered":       {"该工单的意见调查已有答复。", "該工單的意見調查已有答覆。", "The work order's survey is already answered."},
+	"survey.mail.subject":   {"%s：请评价本次服务（工单 %s）", "%s：請評價本次服務（工單 %s）", "%s: how was our service? (work order %s)"},
+	"survey.mail.body": {"%s 您好：\n\n感谢您选择%s。工单 %s 的服务已完成，服务人员：%s。请花一分钟评价服务人员的态度、技术、到达时间及答应事项的办理，并留下您的建议或意见：\n\n%s\n\n链接可使用一次，有效期至 %s。",
+		"%s 您好：\n\n感謝您選擇%s。工單 %s 的服務已完成，服務人員：%s。請花一分鐘評價服務人員的態度、技術、到達時間及答應事項的辦理，並留下您的建議或意見：\n\n%s\n\n連結可使用一次，有效期至 %s。",
+		"Dear %s,\n\nThank you for choosing %s. The service of work order %s is done; it was carried out by %s. Please take a minute to rate their attitude, technique, arrival time and how they kept their promises, and leave your suggestions or complaints:\n\n%s\n\nThe link can be used once, until %s."},
+	"notify.survey_flagged.title":        {"意见调查中有投诉：%s", "意見調查中有投訴：%s", "Complaint in a survey: %s"},
+	"notify.survey_flagged.body":         {"客户“%s”在工单 %s 的意见调查中提出投诉：%s", "客戶「%s」在工單 %s 的意見調查中提出投訴：%s", "The customer \"%s\" complained in the survey of work order %s: %s"},
+	"timeline.survey.sent":               {"发出工单 %s 的意见调查", "發出工單 %s 的意見調查", "Survey of work order %s sent"},
+	"timeline.survey.received":           {"收到工单 %s 的意见调查，评分 %s", "收到工單 %s 的意見調查，評分 %s", "Survey of work order %s received, score %s"},
+	"timeline.survey.received_complaint": {"收到工单 %s 的意见调查，评分 %s，含投诉", "收到工單 %s 的意見調查，評分 %s，含投訴", "Survey of work order %s received, score %s, with a complaint"},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form

@@ -251,3 +251,16 @@ func (s *Links) Use(tx *gorm.DB, l *Link) error {
 	l.UsedAt = &now
 	return nil
 }
+
+// Find reads link id of tx's tenant; a missing one is not_found.
+func Find(tx *gorm.DB, id uuid.UUID) (*Link, error) {
+	var l Link
+	err := tx.Take(&l, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errBadToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}

@@ -38,9 +38,11 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/publiclink"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
 	"github.com/smecrm/crm/plugins/host"
@@ -71,7 +73,10 @@ type Server struct {
 	Deals *deal.Service
 	// WorkOrders is after-sales service: work orders and remote-service applications.
 	WorkOrders *service.Service
-	Jobs       *jobs.Queue
+	// Surveys are the opinion surveys after service; Links the public links they are sent with.
+	Surveys *survey.Service
+	Links   *publiclink.Links
+	Jobs    *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -169,6 +174,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
 	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.Links = &publiclink.Links{DB: db, Key: publiclink.Key(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
+		Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -198,12 +206,16 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		followup.MoveFollowUps,      // follow-ups
 		deal.MoveCustomerRecords,    // opportunities, quotes, contracts, orders, payments
 		service.MoveCustomerRecords, // work orders
+		survey.MoveCustomerRecords,  // surveys
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems, // follow-ups
 		deal.TimelineItems,     // opportunities, contracts, orders, payments
 		service.TimelineItems,  // work orders
+		survey.TimelineItems,   // surveys sent and received
 	)
+	// A signed-off work order gets its opinion survey (when the service settings have them on).
+	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
 	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
 	// applications to decide.
 	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
@@ -213,12 +225,14 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.AddSection(followup.Settings) // follow-up reminders
 	// work order numbering, warranty default, surveys, sign-off link validity
 	s.Tenants.AddSection(service.SettingsSection)
+	s.Tenants.AddSection(survey.Settings) // survey link validity
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.FollowUps.RegisterJobs(s.Jobs)
 	s.WorkOrders.RegisterJobs(s.Jobs)
+	s.Surveys.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -251,8 +265,11 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	notify.API{S: s.Notify}.Routes(v1)
 	lead.API{S: s.Leads}.Routes(v1)
 	service.API{S: s.WorkOrders}.Routes(v1)
+	survey.API{S: s.Surveys}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
-	service.API{S: s.WorkOrders}.PublicRoutes(root.Group("/public/v1"))
+	public := root.Group("/public/v1")
+	service.API{S: s.WorkOrders}.PublicRoutes(public)
+	survey.API{S: s.Surveys}.PublicRoutes(public)
 
 	spec, err := root.OpenAPI()
 	if err != nil {
