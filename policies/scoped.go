@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 )
@@ -58,10 +59,10 @@ func GetScoped[T Owned, V any](ctx context.Context, db *store.DB, authz *Authori
 }
 
 // ListScoped answers the page p asks for of the T records in the actor's data scope, narrowed
-// by where, oldest first (api.ListByID), each shown with view.
+// by where, oldest first (listing.ListByID), each shown with view.
 func ListScoped[T Owned, V any](ctx context.Context, db *store.DB, authz *Authorizer, p api.ListParams,
 	where func(q *gorm.DB) *gorm.DB, view func(tx *gorm.DB, rec *T) (V, error)) (api.Page[V], error) {
-	return api.ListByID(ctx, db.Read, p, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, db.Read, p, func(tx *gorm.DB) (*gorm.DB, error) {
 		scope, err := authz.ScopeFilter(ctx, tx)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/server"
@@ -132,4 +133,40 @@ func NewWithOptions(t testing.TB, dialect string, opt server.Options) *Env {
 		t.Fatalf("server: %v", err)
 	}
 	return &Env{Dialect: dialect, DB: db, Server: srv, clock: clock}
+}
+
+// StartJobs runs the server's job queue for the rest of the test, polling often.
+func (e *Env) StartJobs(t testing.TB) {
+	t.Helper()
+	e.Server.Jobs.PollInterval = 100 * time.Millisecond
+	if err := e.Server.Jobs.Start(context.Background()); err != nil {
+		t.Fatalf("start jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = e.Server.Jobs.Stop(ctx)
+	})
+}
+
+// WaitJob polls GET /jobs/{id} as c until the run has ended (or within has passed, which fails
+// the test) and decodes the last answer into out.
+func WaitJob(t testing.TB, c *Client, id string, within time.Duration, out any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var j struct {
+			Status   string `json:"status"`
+			Progress int64  `json:"progress"`
+		}
+		r := c.MustDo(t, "GET", "/api/v1/jobs/"+id, nil, 200, &j)
+		if j.Status == "succeeded" || j.Status == "failed" {
+			r.JSON(t, out)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s after %s", id, j.Status, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
@@ -190,7 +191,7 @@ type Filter struct {
 
 // List returns a page of products, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
 		if err := checkText(map[string]string{"q": f.Q, "category": f.Category}); err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/audit"
@@ -144,8 +143,7 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 		if run, err = jobs.NewRun(ctx, tx, ImportKind, params, s.now()); err != nil {
 			return err
 		}
-		f := importFile{JobID: run.ID, Name: req.FileName, Size: int64(len(req.Data)), Data: req.Data, CreatedAt: s.now()}
-		if err := tx.Create(&f).Error; err != nil {
+		if err := jobs.AttachFile(tx, run.ID, req.FileName, req.Data, s.now()); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "import", "customer", run.ID.String(), nil, map[string]any{
@@ -154,86 +152,22 @@ func (s *Service) Import(ctx context.Context, req ImportRequest) (uuid.UUID, err
 	if err != nil {
 		return uuid.Nil, err
 	}
-	s.enqueueImport(ctx, importArgs{TenantID: tid, RunID: run.ID, ActorID: actor.UserID})
+	jobs.EnqueueRun(ctx, s.Jobs, importArgs{TenantID: tid, RunID: run.ID, ActorID: actor.UserID})
 	return run.ID, nil
 }
 
-// enqueueImport inserts the River job of a committed run. Failing that, the run stays queued
-// and durable: the sweep at the queue's next start (and every ImportSweepInterval) enqueues it.
-func (s *Service) enqueueImport(ctx context.Context, args importArgs) {
-	if s.Jobs == nil {
-		return
-	}
-	if _, err := s.Jobs.Insert(ctx, args, nil); err != nil {
-		slog.WarnContext(ctx, "import queued; job will be enqueued by the next sweep", "job_id", args.RunID, "err", err)
-	}
-}
+// customerImport is the kind of the customer import's run jobs (see jobs.RunArgs: one job per
+// run, resumed by the queued-run sweep when its insert was lost).
+type customerImport struct{}
 
-// importArgs is the River job of an import run. Uniqueness by run keeps a run from being
-// worked twice when the sweep enqueues it again.
-type importArgs struct {
-	TenantID uuid.UUID `json:"tenant_id"`
-	RunID    uuid.UUID `json:"run_id" river:"unique"`
-	ActorID  uuid.UUID `json:"actor_id"`
-}
+func (customerImport) Kind() string { return ImportKind }
 
-func (importArgs) Kind() string { return ImportKind }
-
-func (importArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 5, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-type importWorker struct {
-	river.WorkerDefaults[importArgs]
-	s *Service
-}
-
-func (w *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) error {
-	err := w.s.runImport(ctx, job.Args)
-	if err != nil && job.Attempt >= job.MaxAttempts {
-		// Out of retries: say so in the run rather than leave it "running" for ever.
-		w.s.failRun(jobs.TenantContext(ctx, job.Args.TenantID, job.Args.ActorID), job.Args.RunID, nil, err)
-	}
-	return err
-}
-
-// importSweepArgs is the periodic job that enqueues import runs still queued (see
-// enqueueImport).
-type importSweepArgs struct{}
-
-func (importSweepArgs) Kind() string { return "customer.import_sweep" }
-
-type importSweepWorker struct {
-	river.WorkerDefaults[importSweepArgs]
-	s *Service
-}
-
-// ImportSweepInterval is how often queued import runs are checked for a missing job.
-const ImportSweepInterval = 15 * time.Minute
-
-func (w *importSweepWorker) Work(ctx context.Context, _ *river.Job[importSweepArgs]) error {
-	return forEachTenant(ctx, w.s, func(ctx context.Context) error {
-		tid, _ := tenantctx.TenantID(ctx)
-		var runs []jobs.Run
-		err := w.s.DB.Read(ctx, func(tx *gorm.DB) error {
-			var err error
-			runs, err = jobs.QueuedRuns(tx, ImportKind, w.s.now())
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, r := range runs {
-			w.s.enqueueImport(ctx, importArgs{TenantID: tid, RunID: r.ID, ActorID: deref(r.CreatedBy)})
-		}
-		return nil
-	})
-}
+type importArgs = jobs.RunArgs[customerImport]
 
 func (s *Service) importJobs(q *jobs.Queue) {
-	jobs.Register(q, &importWorker{s: s})
-	jobs.Register(q, &importSweepWorker{s: s})
-	q.Every("customer.import_sweep", ImportSweepInterval, func() river.JobArgs { return importSweepArgs{} })
+	jobs.RegisterRun(q, s.runImport, func(ctx context.Context, a importArgs, err error) {
+		s.failRun(ctx, a.RunID, nil, err)
+	})
 }
 
 // ImportReport is the report of an import run: counts, then the rows that failed (one entry
@@ -312,7 +246,7 @@ func (s *Service) failRun(ctx context.Context, id uuid.UUID, report *ImportRepor
 		if err := jobs.FinishRun(tx, id, jobs.StatusFailed, report, s.now()); err != nil {
 			return err
 		}
-		return tx.Where("job_id = ?", id).Delete(&importFile{}).Error
+		return jobs.DropFile(tx, id)
 	})
 	if err != nil {
 		slog.ErrorContext(ctx, "import: record failure", "job_id", id, "err", err)
@@ -321,9 +255,9 @@ func (s *Service) failRun(ctx context.Context, id uuid.UUID, report *ImportRepor
 
 // runImport does (or resumes) the work of an import run.
 func (s *Service) runImport(ctx context.Context, a importArgs) error {
-	ctx = jobs.TenantContext(ctx, a.TenantID, a.ActorID)
+	ctx = a.Context(ctx)
 	var run *jobs.Run
-	var file importFile
+	var file *jobs.File
 	var actor importUser
 	var tn tenants.Tenant
 	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
@@ -334,7 +268,7 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := tx.Take(&tn, "id = ?", a.TenantID).Error; err != nil {
 			return err
 		}
-		if err := tx.Take(&file, "job_id = ?", a.RunID).Error; err != nil {
+		if file, err = jobs.RunFile(tx, a.RunID); err != nil {
 			return err
 		}
 		actor, err = org.FindUser(tx, a.ActorID)
@@ -426,7 +360,7 @@ func (s *Service) runImport(ctx context.Context, a importArgs) error {
 		if err := jobs.FinishRun(tx, run.ID, jobs.StatusSucceeded, report, s.now()); err != nil {
 			return err
 		}
-		if err := tx.Where("job_id = ?", run.ID).Delete(&importFile{}).Error; err != nil {
+		if err := jobs.DropFile(tx, run.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "import_finished", "customer", run.ID.String(), nil, map[string]any{

@@ -55,15 +55,7 @@ type xferRowError struct {
 // xferStartJobs runs the server's job queue for the test, polling often.
 func xferStartJobs(t *testing.T, env *apitest.Env) {
 	t.Helper()
-	env.Server.Jobs.PollInterval = 100 * time.Millisecond
-	if err := env.Server.Jobs.Start(context.Background()); err != nil {
-		t.Fatalf("start jobs: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = env.Server.Jobs.Stop(ctx)
-	})
+	env.StartJobs(t)
 }
 
 // xferForm builds a multipart body with a file (unless data is nil) and form fields.

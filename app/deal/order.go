@@ -13,6 +13,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
@@ -191,7 +192,7 @@ type OrderFilter struct {
 // ListOrders returns a page of orders in the actor's scope, oldest first.
 func (s *Service) ListOrders(ctx context.Context, f OrderFilter) (api.Page[OrderView], error) {
 	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
-		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
+		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.DeliveryStatus != "" {
 			q = q.Where("delivery_status = ?", f.DeliveryStatus)
 		}

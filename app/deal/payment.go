@@ -15,6 +15,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
@@ -518,7 +519,7 @@ type PaymentFilter struct {
 // ListPayments returns a page of payments in the actor's scope, oldest first.
 func (s *Service) ListPayments(ctx context.Context, f PaymentFilter) (api.Page[PaymentView], error) {
 	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
-		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
+		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
 		if f.ReceivedAfter != "" {
 			d, _ := time.Parse(time.DateOnly, f.ReceivedAfter)
 			q = q.Where("received_on >= ?", datatypes.Date(d))

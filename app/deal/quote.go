@@ -15,6 +15,7 @@ import (
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/catalog"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/outbox"
@@ -299,7 +300,7 @@ type QuoteFilter struct {
 // ListQuotes returns a page of quotes in the actor's scope, oldest first, with their lines.
 func (s *Service) ListQuotes(ctx context.Context, f QuoteFilter) (api.Page[QuoteView], error) {
 	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
-		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID})
+		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID})
 		if f.Status != "" {
 			q = q.Where("status = ?", f.Status)
 		}

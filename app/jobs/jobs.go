@@ -33,6 +33,8 @@ type Queue struct {
 	periodic []*river.PeriodicJob
 	pool     *pgxpool.Pool
 	client   client
+	// resume are the run kinds whose queued runs the sweep re-enqueues (ResumeQueued).
+	resume map[string]func(context.Context, uuid.UUID, Run)
 	// PollInterval is how often idle workers look for due jobs (SQLite has no LISTEN/NOTIFY).
 	PollInterval time.Duration
 }

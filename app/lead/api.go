@@ -51,8 +51,8 @@ func (a API) Routes(r *api.Router) {
 			v, err := a.S.Create(c.UserContext(), *in)
 			return &v, err
 		})
-	api.Handle(r, api.Op{Method: "POST", Path: "/leads/import", ID: "importLeads", Summary: "Import leads from a CSV or XLSX file (rows that fail are reported)", Tag: "leads", Perm: perm("create")},
-		func(c *fiber.Ctx, _ *importForm) (*ImportResult, error) {
+	api.Handle(r, api.Op{Method: "POST", Path: "/leads/import", ID: "importLeads", Summary: "Import leads from a CSV or XLSX file: the header is checked now, the rows by a job (GET /jobs/{id} reports the rows that fail)", Tag: "leads", Status: 202, Perm: perm("create")},
+		func(c *fiber.Ctx, _ *importForm) (*ImportAccepted, error) {
 			fh, err := c.FormFile("file")
 			if err != nil {
 				return nil, problem.Field("file", "required", "field.required")
@@ -69,8 +69,11 @@ func (a API) Routes(r *api.Router) {
 			if err != nil {
 				return nil, err
 			}
-			res, err := a.S.Import(c.UserContext(), fh.Filename, data)
-			return &res, err
+			id, err := a.S.Import(c.UserContext(), fh.Filename, data)
+			if err != nil {
+				return nil, err
+			}
+			return &ImportAccepted{JobID: id}, nil
 		})
 	api.Handle(r, api.Op{Method: "GET", Path: "/leads/:id", ID: "getLead", Summary: "Get a lead", Tag: "leads", Perm: perm("read")},
 		func(c *fiber.Ctx, in *byID) (*View, error) {

@@ -2,20 +2,32 @@ package lead
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/sheet"
 	"github.com/smecrm/crm/app/tenantctx"
+	"github.com/smecrm/crm/tenants"
 )
 
-// MaxImportRows bounds one lead import; it runs within the request.
+// MaxImportRows bounds one lead import.
 const MaxImportRows = 5000
+
+// ImportKind is the kind of lead import runs and of their River jobs. The request only checks
+// the file's header; the rows are read, checked and written by the job, so a large or
+// hostile workbook never holds a request (or its memory) while it is parsed.
+const ImportKind = "lead.import"
 
 // importLimits bound a lead file as app/sheet reads it: blank rows count toward MaxImportRows,
 // a lead has some ten fields, a cell at most Excel's 32,767 characters (4 bytes each in
@@ -46,23 +58,21 @@ type ImportRowError struct {
 	Message string `json:"message"`
 }
 
-// ImportResult is the answer of POST /leads/import.
+// ImportResult is the report of a lead import run (GET /jobs/{id}): the leads created and the
+// rows that were not, or the error that stopped the whole file.
 type ImportResult struct {
 	Created int              `json:"created"`
 	Errors  []ImportRowError `json:"errors"`
+	Error   *ImportRowError  `json:"error,omitempty"`
 }
 
-// Import reads a CSV or XLSX file of leads (with app/sheet, as the customer import does) whose
-// header names the columns (see importColumns; other columns are ignored) and creates a lead
-// per valid row in one transaction, each assigned by the tenant's rules when it has no owner (the importer otherwise). Invalid rows are reported, not
-// imported. Errors: validation_failed (no usable file, no name column, too many rows or
-// columns, a cell too long).
-func (s *Service) Import(ctx context.Context, fileName string, data []byte) (ImportResult, error) {
-	file, err := sheet.Read(fileName, data, importLimits)
-	if err != nil {
-		return ImportResult{}, err
-	}
-	header, rows := file.Header, file.Rows
+// ImportAccepted is the answer of POST /leads/import.
+type ImportAccepted struct {
+	JobID uuid.UUID `json:"job_id"`
+}
+
+// columns maps the header's labels to fields; validation_failed without a name column.
+func columns(header []string) (map[string]int, error) {
 	col := map[string]int{}
 	for i, h := range header {
 		for field, labels := range importColumns {
@@ -76,8 +86,167 @@ func (s *Service) Import(ctx context.Context, fileName string, data []byte) (Imp
 		}
 	}
 	if _, ok := col["name"]; !ok {
-		return ImportResult{}, problem.Field("file", "missing_column", "field.required")
+		return nil, problem.Field("file", "missing_column", "field.required")
 	}
+	return col, nil
+}
+
+// Import checks a CSV or XLSX file of leads (with app/sheet, as the customer import does)
+// whose header names the columns (see importColumns; other columns are ignored), keeps it with
+// a queued run and enqueues the job that imports it (importRows). Errors: validation_failed
+// (no usable file, no name column, too many columns, a cell too long).
+func (s *Service) Import(ctx context.Context, fileName string, data []byte) (uuid.UUID, error) {
+	if len(data) == 0 {
+		return uuid.Nil, problem.Field("file", "required", "field.required")
+	}
+	head, err := sheet.ReadHeader(fileName, data, importLimits)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if _, err := columns(head.Header); err != nil {
+		return uuid.Nil, err
+	}
+	var run *jobs.Run
+	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if run, err = jobs.NewRun(ctx, tx, ImportKind, importParams{Locale: tenantctx.Locale(ctx)}, s.now()); err != nil {
+			return err
+		}
+		if err := jobs.AttachFile(tx, run.ID, fileName, data, s.now()); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "import", "lead", run.ID.String(), nil, map[string]any{
+			"job_id": run.ID, "file": fileName, "format": head.Format, "size": len(data)})
+	})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	tid, _ := tenantctx.TenantID(ctx)
+	jobs.EnqueueRun(ctx, s.Jobs, importArgs{TenantID: tid, RunID: run.ID, ActorID: tenantctx.ActorFrom(ctx).UserID})
+	return run.ID, nil
+}
+
+// importParams are what the job needs besides the file.
+type importParams struct {
+	Locale string `json:"locale"`
+}
+
+// leadImport is the kind of the lead import's run jobs.
+type leadImport struct{}
+
+func (leadImport) Kind() string { return ImportKind }
+
+type importArgs = jobs.RunArgs[leadImport]
+
+// RegisterJobs adds the lead import's worker (and its runs to the queued-run sweep).
+func (s *Service) RegisterJobs(q *jobs.Queue) {
+	jobs.RegisterRun(q, s.runImport, func(ctx context.Context, a importArgs, err error) {
+		s.finishImport(ctx, a.RunID, ImportResult{}, err)
+	})
+}
+
+// runImport does the work of a run, acting as the user who started it in their tenant,
+// language and data scope.
+func (s *Service) runImport(ctx context.Context, a importArgs) error {
+	ctx = a.Context(ctx)
+	var run *jobs.Run
+	var file *jobs.File
+	var actor org.User
+	var tn tenants.Tenant
+	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
+		var err error
+		if run, err = jobs.FindRun(tx, a.RunID); err != nil || run.Finished() {
+			return err
+		}
+		if err := tx.Take(&tn, "id = ?", a.TenantID).Error; err != nil {
+			return err
+		}
+		if file, err = jobs.RunFile(tx, a.RunID); err != nil {
+			return err
+		}
+		actor, err = org.FindUser(tx, a.ActorID)
+		return err
+	})
+	if problem.Is(err, problem.NotFound) {
+		return nil // the run, its tenant or its user is gone: nothing to do
+	}
+	if err != nil || run.Finished() {
+		return err
+	}
+	var p importParams
+	if err := json.Unmarshal(run.Params, &p); err != nil {
+		return err
+	}
+	ctx = tenantctx.WithInfo(ctx, tn.Info())
+	ctx = tenantctx.WithLocale(ctx, p.Locale)
+	act := tenantctx.Actor{UserID: actor.ID, Via: "job"}
+	if actor.DepartmentID != nil {
+		act.DepartmentID = *actor.DepartmentID
+	}
+	ctx = tenantctx.WithActor(ctx, act)
+	if !tn.Writable() {
+		s.finishImport(ctx, run.ID, ImportResult{}, problem.Field("file", "tenant_suspended", "tenant_suspended"))
+		return nil
+	}
+	if err := s.DB.Tx(ctx, func(tx *gorm.DB) error { return jobs.StartRun(tx, run.ID, s.now()) }); err != nil {
+		return err
+	}
+	res, err := s.importRows(ctx, file.Name, file.Data)
+	if err != nil && !problem.Is(err, problem.Invalid) {
+		return err // retried
+	}
+	s.finishImport(ctx, run.ID, res, err)
+	return nil
+}
+
+// finishImport ends a run: succeeded with its report, or failed with cause as the report's
+// error (internal errors are logged and shown without their cause). The file goes either way.
+func (s *Service) finishImport(ctx context.Context, id uuid.UUID, res ImportResult, cause error) {
+	status := jobs.StatusSucceeded
+	if res.Errors == nil {
+		res.Errors = []ImportRowError{}
+	}
+	if cause != nil {
+		status = jobs.StatusFailed
+		locale := tenantctx.Locale(ctx)
+		var pe *problem.Error
+		if errors.As(cause, &pe) && pe.Code == problem.Invalid && len(pe.Fields) > 0 {
+			f := pe.Fields[0]
+			res.Error = &ImportRowError{Field: f.Field, Code: f.Code, Message: problem.Message(locale, f.Key, f.Args...)}
+		} else {
+			slog.ErrorContext(ctx, "lead import failed", "job_id", id, "err", cause)
+			res.Error = &ImportRowError{Code: "internal", Message: problem.Message(locale, "internal")}
+		}
+	}
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if err := jobs.FinishRun(tx, id, status, res, s.now()); err != nil {
+			return err
+		}
+		if err := jobs.DropFile(tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, "import_finished", "lead", id.String(), nil, map[string]any{
+			"job_id": id, "status": status, "created": res.Created, "failed": len(res.Errors)})
+	})
+	if err != nil {
+		slog.ErrorContext(ctx, "lead import: record the end", "job_id", id, "err", err)
+	}
+}
+
+// importRows reads the file and creates a lead per valid row in one transaction, each
+// assigned by the tenant's rules when it has no owner (the importer otherwise). Invalid rows are
+// reported, not imported. Errors: validation_failed (the file as a whole: too many rows, no name
+// column, a cell too long).
+func (s *Service) importRows(ctx context.Context, fileName string, data []byte) (ImportResult, error) {
+	file, err := sheet.Read(fileName, data, importLimits)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	col, err := columns(file.Header)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	rows := file.Rows
 	locale := tenantctx.Locale(ctx)
 	res := ImportResult{Errors: []ImportRowError{}}
 	var leads []*Lead

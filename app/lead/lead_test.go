@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -260,21 +261,41 @@ func TestLeadAssignmentAndImport(t *testing.T) {
 		}
 
 		csv := "姓名,公司,电话,地区,意向产品,数量\n赵一,一号公司,13600000001,华南,A1,5\n,无名公司,13600000002,,,\n钱二,二号公司,13600000003,华北,B2,abc\n孙三,三号公司,13600000004,华北,,\n"
+		env.StartJobs(t)
 		r := importLeads(t, env, mkt, "leads.csv", []byte(csv))
-		if r.Status != 200 {
+		if r.Status != 202 {
 			t.Fatalf("import: %d %s", r.Status, r.Body)
 		}
-		var res struct {
-			Created int
-			Errors  []struct {
-				Row   int
-				Field string
-				Code  string
+		var accepted struct {
+			JobID string `json:"job_id"`
+		}
+		r.JSON(t, &accepted)
+		var run struct {
+			Kind   string
+			Status string
+			Report struct {
+				Created int
+				Errors  []struct {
+					Row   int
+					Field string
+					Code  string
+				}
 			}
 		}
-		r.JSON(t, &res)
-		if res.Created != 2 || len(res.Errors) != 2 || res.Errors[0].Row != 3 || res.Errors[0].Field != "name" || res.Errors[1].Row != 4 || res.Errors[1].Field != "quantity" {
-			t.Fatalf("import result %s", r.Body)
+		apitest.WaitJob(t, mkt, accepted.JobID, 30*time.Second, &run)
+		res := run.Report
+		if run.Kind != "lead.import" || run.Status != "succeeded" || res.Created != 2 || len(res.Errors) != 2 || res.Errors[0].Row != 3 || res.Errors[0].Field != "name" || res.Errors[1].Row != 4 || res.Errors[1].Field != "quantity" {
+			t.Fatalf("import run %+v", run)
+		}
+		// The run is its starter's: a colleague and another tenant see nothing of it.
+		if r := acme.AddUser(t, "marketing").Do(t, "GET", "/api/v1/jobs/"+accepted.JobID, nil); r.Status != 404 {
+			t.Errorf("a colleague reads the import run: %d", r.Status)
+		}
+		if r := env.Signup(t).Owner.Do(t, "GET", "/api/v1/jobs/"+accepted.JobID, nil); r.Status != 404 {
+			t.Errorf("another tenant reads the import run: %d", r.Status)
+		}
+		if n := env.CountRows(t, "import_files", "tenant_id = ?", acme.ID); n != 0 {
+			t.Errorf("%d import files kept after the run", n)
 		}
 		var page leadPage
 		mkt.MustDo(t, "GET", "/api/v1/leads?q=%E4%B8%80%E5%8F%B7", nil, 200, &page)

@@ -15,6 +15,7 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/fieldcrypt"
+	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
@@ -36,7 +37,9 @@ type Service struct {
 	Opportunities *opportunity.Service
 	// Notify tells owners about leads the assignment rules gave them; nil tells nobody.
 	Notify *notify.Service
-	Now    func() time.Time
+	// Jobs runs imports; nil leaves them queued (the queued-run sweep enqueues them later).
+	Jobs *jobs.Queue
+	Now  func() time.Time
 }
 
 func (s *Service) now() time.Time {

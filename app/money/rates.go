@@ -15,6 +15,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -139,7 +140,7 @@ func (s *Rates) Create(ctx context.Context, in RateInput) (RateView, error) {
 // List returns a page of the tenant's rates in the order they were recorded.
 func (s *Rates) List(ctx context.Context, f RateFilter) (api.Page[RateView], error) {
 	var base string
-	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
 		var err error
 		if base, err = BaseCurrency(ctx, tx); err != nil {
 			return nil, err

@@ -20,6 +20,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
@@ -234,8 +235,8 @@ type Filter struct {
 // List returns a page of needs in the actor's scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
-		q = api.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID})
-		return api.WhereEqual(q, map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency})
+		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "opportunity_id": f.OpportunityID, "routed_department_id": f.RoutedDepartmentID})
+		return listing.WhereEqual(q, map[string]string{"kind": f.Kind, "status": f.Status, "importance": f.Importance, "urgency": f.Urgency})
 	}, show)
 }
 

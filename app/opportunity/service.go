@@ -10,6 +10,7 @@ import (
 
 	"github.com/smecrm/crm/app/api"
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
@@ -212,7 +213,7 @@ func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 		if f.Stage != "" {
 			q = q.Where("stage = ?", f.Stage)
 		}
-		q = api.WhereIDs(q, map[string]string{"owner_id": f.OwnerID, "customer_id": f.CustomerID})
+		q = listing.WhereIDs(q, map[string]string{"owner_id": f.OwnerID, "customer_id": f.CustomerID})
 		if f.Open != nil {
 			if *f.Open {
 				q = q.Where("stage IN ?", OpenStages)

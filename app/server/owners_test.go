@@ -21,7 +21,7 @@ var tableOwners = map[string]string{
 	"audit_log":   "app/audit",
 	"casbin_rule": "policies", "roles": "policies",
 	"contacts": "app/customer", "customers": "app/customer", "customers_fts": "app/customer",
-	"customer_pool_log": "app/customer", "customer_pool_warnings": "app/customer", "import_files": "app/customer",
+	"customer_pool_log": "app/customer", "customer_pool_warnings": "app/customer", "import_files": "app/jobs",
 	"contracts": "app/deal", "orders": "app/deal", "payments": "app/deal", "payment_allocations": "app/deal",
 	"payment_installments": "app/deal", "quotes": "app/deal", "quote_lines": "app/deal",
 	"customer_needs": "app/need",

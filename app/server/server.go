@@ -173,11 +173,12 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
-	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL,
+		Notify: s.Notify, Log: log, Now: opt.Now}
 	s.Links = &publiclink.Links{DB: db, Key: publiclink.Key(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
-	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Now: opt.Now}
+	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
 	needs := &need.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
@@ -231,6 +232,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Deals.RegisterJobs(s.Jobs)
 	s.Customers.RegisterJobs(s.Jobs)
 	s.FollowUps.RegisterJobs(s.Jobs)
+	s.Leads.RegisterJobs(s.Jobs)
 	s.WorkOrders.RegisterJobs(s.Jobs)
 	s.Surveys.RegisterJobs(s.Jobs)
 

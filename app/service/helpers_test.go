@@ -23,6 +23,7 @@ type workOrder struct {
 	Number             string      `json:"number"`
 	CustomerID         uuid.UUID   `json:"customer_id"`
 	Model              string      `json:"model"`
+	Fault              string      `json:"fault"`
 	Status             string      `json:"status"`
 	StatusReason       string      `json:"status_reason"`
 	Type               string      `json:"type"`

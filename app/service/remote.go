@@ -289,6 +289,9 @@ func (s *Service) Decide(ctx context.Context, id uuid.UUID, in DecisionInput, ap
 		if a.Status != RemotePending {
 			return problem.New(problem.Conflict, "transition", a.Status, to)
 		}
+		if approve && !slices.Contains(applicable, w.Status) {
+			return problem.New(problem.Conflict, "service.remote_status") // the work is done or cancelled
+		}
 		costs, err := costsOf(tx, []uuid.UUID{w.ID})
 		if err != nil {
 			return err

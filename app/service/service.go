@@ -15,6 +15,7 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ import (
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/jobs"
+	"github.com/smecrm/crm/app/listing"
+	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
@@ -46,7 +49,10 @@ type Service struct {
 	// LinkKey signs public sign-off links (see LinkKey); BaseURL is where they point.
 	LinkKey []byte
 	BaseURL string
-	Now     func() time.Time
+	// Notify tells technicians of the work dispatched to them; nil tells nobody.
+	Notify *notify.Service
+	Log    *slog.Logger
+	Now    func() time.Time
 	// OnEvent are other areas' reactions to a work order's events (work_order.signed_off, …;
 	// server.New sets them): each runs in the change's transaction, after its outbox event, with
 	// the work order as it is now; an error rolls the change back.
@@ -430,14 +436,14 @@ type Filter struct {
 // List returns a page of the work orders the actor sees, oldest first. The dispatch board
 // asks for status=registered&carried_over=true first (yesterday's work, 第11條), then the rest.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
 		scope, err := s.Authz.ScopeFilter(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
 		q := scoped(tx, tx.Model(&WorkOrder{}), scope)
-		q = api.WhereEqual(q, map[string]string{"status": f.Status})
-		q = api.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "customer_id": f.CustomerID})
+		q = listing.WhereEqual(q, map[string]string{"status": f.Status})
+		q = listing.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "customer_id": f.CustomerID})
 		if f.CarriedOver != nil {
 			q = q.Where("carried_over = ?", *f.CarriedOver)
 		}

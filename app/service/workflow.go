@@ -2,12 +2,14 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
@@ -194,7 +196,7 @@ type DispatchInput struct {
 // hold; the technician then accepts or declines. Fails with validation_failed (not an active
 // user who may carry out work orders) or conflict.
 func (s *Service) Dispatch(ctx context.Context, id uuid.UUID, in DispatchInput) (View, error) {
-	return s.mutate(ctx, id, in.Version, "dispatch", "dispatched", func(tx *gorm.DB, w *WorkOrder, st *step) error {
+	v, err := s.mutate(ctx, id, in.Version, "dispatch", "dispatched", func(tx *gorm.DB, w *WorkOrder, st *step) error {
 		if err := transition(w, "dispatch"); err != nil {
 			return err
 		}
@@ -209,6 +211,25 @@ func (s *Service) Dispatch(ctx context.Context, id uuid.UUID, in DispatchInput) 
 		w.TechnicianID, w.DepartmentID, w.StatusReason = &tech, dept, ""
 		return nil
 	})
+	if err == nil {
+		s.tellTechnician(ctx, v)
+	}
+	return v, err
+}
+
+// tellTechnician notifies the technician of work dispatched to them, in the app and by mail,
+// once per dispatch. The dispatch has committed: a failure to notify is logged, not returned.
+func (s *Service) tellTechnician(ctx context.Context, v View) {
+	if s.Notify == nil || v.TechnicianID == nil {
+		return
+	}
+	id := v.ID
+	_, err := s.Notify.Notify(ctx, *v.TechnicianID, notify.Message{Kind: "work_order_dispatched", Key: "work_order_dispatched",
+		Args: []any{v.Number, v.Model, v.Fault}, DedupeKey: fmt.Sprintf("dispatch:%s:%d", v.ID, v.Version),
+		Entity: "work_order", EntityID: &id, Link: "/work-orders/" + v.ID.String(), Email: true})
+	if err != nil && s.Log != nil {
+		s.Log.WarnContext(ctx, "work order dispatched, technician not notified", "work_order", v.ID, "err", err)
+	}
 }
 
 // Claim takes a work order from the shared pool: the acting technician becomes its

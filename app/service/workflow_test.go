@@ -88,6 +88,15 @@ func TestWorkOrderMoves(t *testing.T) {
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ? AND CAST(payload AS TEXT) LIKE ?", w.ID, "work_order.dispatched", "%previous_technician_id%"); n != 1 {
 			t.Errorf("%d reassignment events naming the previous technician", n)
 		}
+		// Each technician it went to was told, in their own list of notifications.
+		for _, tech := range []*apitest.Client{tm.tech, tm.tech2} {
+			if r := tech.Do(t, "GET", "/api/v1/notifications", nil); r.Status != 200 || !strings.Contains(string(r.Body), w.Number) {
+				t.Errorf("%s's notifications: %d %s", tech.Email, r.Status, r.Body)
+			}
+		}
+		if r := tm.mgr.Do(t, "GET", "/api/v1/notifications", nil); strings.Contains(string(r.Body), w.Number) {
+			t.Errorf("the dispatcher was notified: %s", r.Body)
+		}
 		// The technician it was taken from no longer sees it; the one it went to does.
 		if r := tm.tech2.Do(t, "GET", woURL(w, ""), nil); r.Status != 404 {
 			t.Errorf("previous technician reads it: %d", r.Status)
@@ -300,6 +309,47 @@ func TestWorkOrderScopes(t *testing.T) {
 		}
 		if r := tm.tech.Do(t, "PATCH", woURL(theirs, ""), map[string]any{"version": theirs.Version, "fault": "x"}); r.Status != 404 {
 			t.Errorf("technician patches another's work: %d", r.Status)
+		}
+	})
+}
+
+// Invalid input (422) is refused before anything is written: the work order, its history,
+// records and costs stay as they were.
+func TestInvalidInputChangesNothing(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		w := tm.to(t, tm.register(t, nil), "in_progress")
+		steps := historySteps(t, env, w)
+		bad := []struct {
+			as     *apitest.Client
+			method string
+			path   string
+			body   any
+		}{
+			{tm.tech, "POST", "/hold", map[string]any{"reason": ""}},
+			{tm.tech, "POST", "/decline", map[string]any{}},
+			{tm.cs, "POST", "/cancel", map[string]any{"reason": "\u0000"}},
+			{tm.tech, "POST", "/records", record(map[string]any{"costs": []map[string]any{{"kind": "travel", "amount": cny("1")}, {"kind": "travel", "amount": cny("1.001")}}})},
+			{tm.tech, "POST", "/records", record(map[string]any{"parts": []map[string]any{{"product_id": tm.product, "quantity": 1}, {"product_id": uuid.New(), "quantity": 1}}})},
+			{tm.tech, "POST", "/charge", map[string]any{"fee": cny("10"), "method": "cash"}},
+			{tm.cs, "PATCH", "", map[string]any{"version": w.Version, "fault": "新故障", "product_id": uuid.New()}},
+			{tm.cs, "PATCH", "", map[string]any{"version": w.Version, "fault": "新故障", "type": "internal"}},
+			{tm.tech, "POST", "/remote-applications", application(map[string]any{"from": "2026-13-01"})},
+		}
+		for _, b := range bad {
+			if r := b.as.Do(t, b.method, woURL(w, b.path), b.body); r.Status != 422 {
+				t.Errorf("%s %s: %d %s, want 422", b.method, b.path, r.Status, r.Body)
+			}
+		}
+		unchanged(t, env, tm, w, steps)
+		if got := tm.get(t, w); got.Fault != "主轴异响" || len(got.ServiceCost) != 0 {
+			t.Errorf("after refused input: fault %q, cost %v", got.Fault, got.ServiceCost)
+		}
+		if n := env.CountRows(t, "work_order_records", "work_order_id = ?", w.ID); n != 0 {
+			t.Errorf("%d records", n)
+		}
+		if n := env.CountRows(t, "remote_applications", "work_order_id = ?", w.ID); n != 0 {
+			t.Errorf("%d remote applications", n)
 		}
 	})
 }

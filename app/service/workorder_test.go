@@ -211,3 +211,31 @@ func TestTypeProposal(t *testing.T) {
 		}
 	})
 }
+
+// When two customers merge, the merged one's work orders and their timeline move along.
+func TestWorkOrdersMoveWithMergedCustomer(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		dup := newCustomer(t, tm.cs, "华东机械（重复）")
+		var w workOrder
+		tm.cs.MustDo(t, "POST", "/api/v1/work-orders", request(dup, nil), 201, &w)
+		tm.co.Owner.MustDo(t, "POST", "/api/v1/customers/"+tm.customer.String()+"/merge", map[string]any{"from_id": dup}, 200, nil)
+		if got := tm.get(t, w); got.CustomerID != tm.customer {
+			t.Errorf("work order stayed with customer %s", got.CustomerID)
+		}
+		var tl struct {
+			Items []struct {
+				Kind     string `json:"kind"`
+				EntityID string `json:"entity_id"`
+			} `json:"items"`
+		}
+		tm.co.Owner.MustDo(t, "GET", "/api/v1/customers/"+tm.customer.String()+"/timeline", nil, 200, &tl)
+		found := false
+		for _, it := range tl.Items {
+			found = found || (it.Kind == "work_order" && it.EntityID == w.ID.String())
+		}
+		if !found {
+			t.Error("the merged customer's work order is not on the surviving customer's timeline")
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/api"
+	"github.com/smecrm/crm/app/listing"
 	"github.com/smecrm/crm/app/salesreport"
 )
 
@@ -27,14 +28,14 @@ type Filter struct {
 
 // List returns a page of the surveys the actor sees, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
-	return api.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
+	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
 		scope, err := s.Authz.ScopeFilter(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
 		q := scoped(tx, tx.Model(&Survey{}), scope)
-		q = api.WhereEqual(q, map[string]string{"status": f.Status, "channel": f.Channel})
-		q = api.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "work_order_id": f.WorkOrderID, "customer_id": f.CustomerID})
+		q = listing.WhereEqual(q, map[string]string{"status": f.Status, "channel": f.Channel})
+		q = listing.WhereIDs(q, map[string]string{"technician_id": f.TechnicianID, "work_order_id": f.WorkOrderID, "customer_id": f.CustomerID})
 		if f.Flagged != nil {
 			q = q.Where("flagged = ?", *f.Flagged)
 		}

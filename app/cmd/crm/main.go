@@ -1,4 +1,4 @@
-// Command crm is the one binary of the product: crm serve | migrate | admin … | version.
+// Command crm is the one binary of the product: crm serve | migrate | admin … | openapi | version.
 package main
 
 import (
@@ -33,7 +33,7 @@ func main() {
 
 func rootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd(), openapiCmd())
 	return root
 }
 

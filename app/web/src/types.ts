@@ -1,122 +1,45 @@
-export interface Customer {
-  id: string;
-  type: string;
-  name: string;
-  short_name: string;
-  credit_code: string;
-  industry: string;
-  scale: { employees: number | null; annual_revenue: string | null };
-  address: { province: string; city: string; district: string; street: string };
-  region: string;
-  business_scope: string;
-  legal_representative: string;
-  source: string;
-  stage: string;
-  tier: string;
-  intent_class: string | null;
-  value_class: string | null;
-  classification: { rule: string; reasons: string[] | null; at: string; score?: number | null };
-  credit: { rating: string; limit: string | null; valid_until: string | null };
-  owner_id: string | null;
-  department_id: string | null;
-  in_pool: boolean;
-  tags: string[] | null;
-  phone: string;
-  email: string;
-  id_number: string;
-  birthday: string | null;
-  custom_fields: Record<string, unknown> | null;
-  profile: { basic: Record<string, unknown> | null; characteristics: Record<string, unknown> | null; business: Record<string, unknown> | null; transactions: Record<string, unknown> | null };
-  last_follow_up_at: string | null;
-  next_follow_up_at: string | null;
-  churned_at: string | null;
-  churn_reason: string;
-  deleted_at: string | null;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+// The API's records as the pages use them, derived from the generated OpenAPI types
+// (api-types.ts, `make types`). What is written out by hand here is what the OpenAPI document
+// does not say; each such place says why.
+import type { components } from './api-types';
 
-export interface Contact {
-  id: string;
-  customer_id: string;
-  name: string;
-  title: string;
-  phone: string;
-  email: string;
-  wechat: string;
-  decision_role: string;
-  is_primary: boolean;
-  birthday: string | null;
-  notes: string;
-  version: number;
-}
+type Schemas = components['schemas'];
 
-export interface TimelineItem {
-  id: string;
-  at: string;
-  kind: string;
-  action: string;
-  actor_id: string | null;
-  summary: string;
+// Served<T> is a view as the server writes it: every property present, at every depth. The
+// document marks no property required (its reflector goes by `required` tags, which the views
+// do not have), yet Go writes every field without `omitempty`; Optional names the few with it.
+type Served<T> = T extends readonly (infer U)[]
+  ? Served<U>[]
+  : T extends object
+    ? { [K in keyof T]-?: Served<T[K]> }
+    : T;
+
+// Ids gives the keys K the type string. The document has one schema for uuid.UUID and
+// *uuid.UUID alike (UuidUUID, nullable), so an ID that is never null reads string | null.
+type Ids<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+// Optional gives back the ? of the keys K: the fields with `omitempty`, absent when empty.
+type Optional<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] };
+
+export type Customer = Optional<Ids<Omit<Served<Schemas['CustomerView']>, 'credit' | 'classification'>, 'id'>, 'id_number' | 'deleted_at'> & {
+  classification: Optional<Served<Schemas['CustomerClassification']>, 'score'>;
+  // datatypes.Date has no schema in the document (an empty object): the server writes
+  // "YYYY-MM-DD" or null.
+  credit: Omit<Served<Schemas['CustomerCredit']>, 'valid_until'> & { valid_until: string | null };
+};
+
+export type Contact = Ids<Served<Schemas['CustomerContactView']>, 'id' | 'customer_id'>;
+
+export type TimelineItem = Omit<Served<Schemas['CustomerTimelineItem']>, 'changes'> & {
+  // The document knows a change ([2]any in Go) as an array of any length; it is [before, after].
   changes: Record<string, [unknown, unknown]> | null;
-  entity: string;
-  entity_id: string;
-}
+};
 
-export interface FollowUp {
-  id: string;
-  customer_id: string;
-  method: string;
-  occurred_at: string;
-  contact_id?: string | null;
-  content: string;
-  outcome?: string;
-  intent_class?: string | null;
-  next_follow_up_at?: string | null;
-  owner_id?: string;
-  created_by?: string;
-  customer_name?: string;
-  [k: string]: unknown;
-}
+export type FollowUp = Optional<Ids<Served<Schemas['FollowupView']>, 'id' | 'customer_id' | 'owner_id'>, 'customer_name'>;
 
-export interface Opportunity {
-  id: string;
-  customer_id: string;
-  customer_name?: string;
-  name: string;
-  title?: string;
-  stage: string;
-  amount?: { amount: string; currency: string } | null;
-  expected_amount?: { amount: string; currency: string } | null;
-  expected_close?: string | null;
-  expected_close_date?: string | null;
-  owner_id?: string;
-  version: number;
-  [k: string]: unknown;
-}
+export type Opportunity = Optional<Ids<Served<Schemas['OpportunityView']>, 'id' | 'customer_id' | 'owner_id'>, 'stage_history'>;
 
-export interface Settings {
-  locale: string;
-  time_zone: string;
-  currency: string;
-  approval_tiers: { max_amount: string | null; role: string }[];
-  cadences: Record<string, number>;
-  pool: {
-    enabled: boolean;
-    recycle_days_key: number;
-    recycle_days_other: number;
-    warn_days_before: number;
-    claim_limit: number;
-    reclaim_bar_days: number;
-    exempt_deals: boolean;
-    exempt_open_opportunities: boolean;
-    recycle_on: string;
-  };
-  classification: Record<string, unknown>;
-  complaint_sla_days: number;
-  duplicate_policy: string;
-  enabled_plugins: string[];
-  custom_fields: { key: string; label: string; type: string; required: boolean; options: string[] | null }[];
-  version: number;
-}
+export type Settings = Optional<Served<Schemas['TenantsSettingsView']>, 'extra'>;
+
+// FieldDef is a tenant-defined customer field (CUS-3), one of Settings' custom_fields.
+export type FieldDef = Served<Schemas['TenantsFieldDef']>;

@@ -461,9 +461,9 @@ export default function CustomerDetail() {
                 renderItem={(o) => (
                   <List.Item>
                     <Space wrap>
-                      <Link to={`/pipeline?opportunity=${o.id}`}>{o.name || o.title}</Link>
+                      <Link to={`/pipeline?opportunity=${o.id}`}>{o.name}</Link>
                       <Tag>{opt('oppstage', o.stage)}</Tag>
-                      {money((o.amount || o.expected_amount) as any)}
+                      {money(o.amount)}
                     </Space>
                   </List.Item>
                 )}

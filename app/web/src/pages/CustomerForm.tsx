@@ -5,7 +5,7 @@ import dayjs from 'dayjs';
 import { api, ApiError } from '../api';
 import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
-import type { Customer, Settings } from '../types';
+import type { Customer, FieldDef, Settings } from '../types';
 import { PageHeader, applyFormErrors, ErrorBanner, useUsers, useDepartments, useEnumOptions, CUSTOMER_STAGES, CUSTOMER_TIERS, CUSTOMER_TYPES, CLASSES, errorText } from '../ui';
 
 export const SOURCES = ['market_research', 'industry_event', 'partner_referral', 'online', 'cold_call', 'walk_in', 'other'] as const;
@@ -29,7 +29,7 @@ function toForm(c: Customer) {
 // customFieldInput is the input for a tenant-defined field of its type (CUS-3): choices as
 // selects (several for multi_choice), numbers as number inputs, dates as the browser's date
 // input (its value is the API's YYYY-MM-DD), text otherwise.
-function customFieldInput(f: Settings['custom_fields'][number]) {
+function customFieldInput(f: FieldDef) {
   const options = (f.options || []).map((o) => ({ value: o, label: o }));
   switch (f.type) {
     case 'multi_choice':
@@ -79,7 +79,7 @@ export default function CustomerFormPage() {
   const [busy, setBusy] = useState(false);
   const [dups, setDups] = useState<Dup[] | null>(null);
   const [liveDups, setLiveDups] = useState<Dup[]>([]);
-  const [customFields, setCustomFields] = useState<Settings['custom_fields']>([]);
+  const [customFields, setCustomFields] = useState<FieldDef[]>([]);
   const type = Form.useWatch('type', form);
   const stages = useEnumOptions('stage', CUSTOMER_STAGES.filter((s) => s !== 'churned'));
   const typeOptions = useEnumOptions('ctype', CUSTOMER_TYPES);

@@ -1,10 +1,14 @@
-package api
+// Package listing holds the GORM side of list endpoints: a keyset page over UUIDv7 IDs and the
+// equality filters, so that app/api stays the HTTP package (ListParams and Page, no queries).
+package listing
 
 import (
 	"context"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/app/api"
 )
 
 // Reader runs fn for reading, as store.DB.Read does.
@@ -14,9 +18,9 @@ type Reader func(ctx context.Context, fn func(tx *gorm.DB) error) error
 // cursor before reading, takes the filtered rows of T from query, reads one row more than the
 // page to know whether another page follows, and shows the rows kept with view; next_cursor
 // names the last of them.
-func ListByID[T, V any](ctx context.Context, read Reader, p ListParams, query func(tx *gorm.DB) (*gorm.DB, error),
-	id func(*T) uuid.UUID, view func(tx *gorm.DB, rec *T) (V, error)) (Page[V], error) {
-	var out Page[V]
+func ListByID[T, V any](ctx context.Context, read Reader, p api.ListParams, query func(tx *gorm.DB) (*gorm.DB, error),
+	id func(*T) uuid.UUID, view func(tx *gorm.DB, rec *T) (V, error)) (api.Page[V], error) {
+	var out api.Page[V]
 	after, err := p.AfterID()
 	if err != nil {
 		return out, err
@@ -34,8 +38,8 @@ func ListByID[T, V any](ctx context.Context, read Reader, p ListParams, query fu
 		if err := q.Find(&rows).Error; err != nil {
 			return err
 		}
-		page := IDPage(rows, p.PageSize(), func(r T) uuid.UUID { return id(&r) })
-		out = Page[V]{Items: make([]V, len(page.Items)), NextCursor: page.NextCursor}
+		page := api.IDPage(rows, p.PageSize(), func(r T) uuid.UUID { return id(&r) })
+		out = api.Page[V]{Items: make([]V, len(page.Items)), NextCursor: page.NextCursor}
 		for i := range page.Items {
 			if out.Items[i], err = view(tx, &page.Items[i]); err != nil {
 				return err
