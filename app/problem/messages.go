@@ -360,6 +360,30 @@ var catalog = map[string]msg{
 	"timeline.survey.sent":               {"发出工单 %s 的意见调查", "發出工單 %s 的意見調查", "Survey of work order %s sent"},
 	"timeline.survey.received":           {"收到工单 %s 的意见调查，评分 %s", "收到工單 %s 的意見調查，評分 %s", "Survey of work order %s received, score %s"},
 	"timeline.survey.received_complaint": {"收到工单 %s 的意见调查，评分 %s，含投诉", "收到工單 %s 的意見調查，評分 %s，含投訴", "Survey of work order %s received, score %s, with a complaint"},
+
+	// emergency incidents (app/incident)
+	"entity.incident":                  {"应急事件", "應急事件", "incident"},
+	"incident.customers_required":      {"请选择受影响的客户（客户 ID 或筛选条件）。", "請選擇受影響的客戶（客戶 ID 或篩選條件）。", "Name the affected customers (by ID or by a filter)."},
+	"incident.filter_empty":            {"筛选条件至少要填一项。", "篩選條件至少要填一項。", "Give the filter at least one field."},
+	"incident.no_match":                {"没有符合筛选条件的客户。", "沒有符合篩選條件的客戶。", "No customer matches the filter."},
+	"incident.too_many":                {"受影响的客户不能超过 %d 个，请缩小范围。", "受影響的客戶不能超過 %d 個，請縮小範圍。", "At most %d customers can be affected; narrow the selection."},
+	"incident.reviewed":                {"应急事件已完成复盘，不能再修改。", "應急事件已完成檢討，不能再修改。", "The incident has been reviewed; it can no longer change."},
+	"incident.review_note":             {"复盘时请填写结论。", "檢討時請填寫結論。", "Write the review's conclusion in the note."},
+	"incident.status.open":             {"已发生", "已發生", "open"},
+	"incident.status.responding":       {"处置中", "處置中", "responding"},
+	"incident.status.recovered":        {"已恢复", "已恢復", "recovered"},
+	"incident.status.reviewed":         {"已复盘", "已檢討", "reviewed"},
+	"timeline.incident.declare":        {"应急事件“%s”（%d级）发生，影响本客户", "應急事件「%s」（%d級）發生，影響本客戶", "Incident \"%s\" (level %d) declared, affecting this customer"},
+	"timeline.incident.status":         {"应急事件“%s”（%d级）：%s", "應急事件「%s」（%d級）：%s", "Incident \"%s\" (level %d): %s"},
+	"timeline.incident.update":         {"应急事件“%s”（%d级）有更新", "應急事件「%s」（%d級）有更新", "Incident \"%s\" (level %d) updated"},
+	"notify.incident_open.title":       {"应急事件：%s", "應急事件：%s", "Incident: %s"},
+	"notify.incident_open.body":        {"应急事件“%s”（%d级）影响您的 %d 个客户：%s。请及时联系客户。", "應急事件「%s」（%d級）影響您的 %d 個客戶：%s。請及時聯絡客戶。", "The incident \"%s\" (level %d) affects %d of your customers: %s. Please contact them."},
+	"notify.incident_responding.title": {"应急事件处置中：%s", "應急事件處置中：%s", "Incident response under way: %s"},
+	"notify.incident_responding.body":  {"应急事件“%s”（%d级）已开始处置，影响您的 %d 个客户：%s。", "應急事件「%s」（%d級）已開始處置，影響您的 %d 個客戶：%s。", "The response to the incident \"%s\" (level %d) has started; it affects %d of your customers: %s."},
+	"notify.incident_recovered.title":  {"应急事件已恢复：%s", "應急事件已恢復：%s", "Incident recovered: %s"},
+	"notify.incident_recovered.body":   {"应急事件“%s”（%d级）已恢复，您的 %d 个客户受过影响：%s。", "應急事件「%s」（%d級）已恢復，您的 %d 個客戶受過影響：%s。", "Service is back after the incident \"%s\" (level %d), which affected %d of your customers: %s."},
+	"notify.incident_reviewed.title":   {"应急事件已复盘：%s", "應急事件已檢討：%s", "Incident reviewed: %s"},
+	"notify.incident_reviewed.body":    {"应急事件“%s”（%d级）已完成复盘，曾影响您的 %d 个客户：%s。", "應急事件「%s」（%d級）已完成檢討，曾影響您的 %d 個客戶：%s。", "The incident \"%s\" (level %d) has been reviewed; it affected %d of your customers: %s."},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form

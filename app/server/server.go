@@ -30,6 +30,7 @@ import (
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/followup"
+	"github.com/smecrm/crm/app/incident"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/lead"
 	"github.com/smecrm/crm/app/money"
@@ -75,8 +76,10 @@ type Server struct {
 	WorkOrders *service.Service
 	// Surveys are the opinion surveys after service; Links the public links they are sent with.
 	Surveys *survey.Service
-	Links   *publiclink.Links
-	Jobs    *jobs.Queue
+	// Incidents are emergency incidents and the customers they affect.
+	Incidents *incident.Service
+	Links     *publiclink.Links
+	Jobs      *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -178,6 +181,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Links = &publiclink.Links{DB: db, Key: publiclink.Key(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -204,16 +208,18 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.Summaries = s.Deals.Summaries                                                  // orders feed classification and ABC value classes
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption) // open opportunities keep a customer out of the pool
 	s.Customers.MergeHooks = append(s.Customers.MergeHooks,
-		followup.MoveFollowUps,      // follow-ups
-		deal.MoveCustomerRecords,    // opportunities, quotes, contracts, orders, payments
-		service.MoveCustomerRecords, // work orders
-		survey.MoveCustomerRecords,  // surveys
+		followup.MoveFollowUps,       // follow-ups
+		deal.MoveCustomerRecords,     // opportunities, quotes, contracts, orders, payments
+		service.MoveCustomerRecords,  // work orders
+		survey.MoveCustomerRecords,   // surveys
+		incident.MoveCustomerRecords, // incidents that affected it
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems, // follow-ups
 		deal.TimelineItems,     // opportunities, contracts, orders, payments
 		service.TimelineItems,  // work orders
 		survey.TimelineItems,   // surveys sent and received
+		incident.TimelineItems, // incidents that affect it
 	)
 	// A signed-off work order gets its opinion survey (when the service settings have them on).
 	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
@@ -235,6 +241,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Leads.RegisterJobs(s.Jobs)
 	s.WorkOrders.RegisterJobs(s.Jobs)
 	s.Surveys.RegisterJobs(s.Jobs)
+	s.Incidents.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -268,6 +275,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	lead.API{S: s.Leads}.Routes(v1)
 	service.API{S: s.WorkOrders}.Routes(v1)
 	survey.API{S: s.Surveys}.Routes(v1)
+	incident.API{S: s.Incidents}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)
