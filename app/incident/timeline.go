@@ -60,9 +60,18 @@ func TimelineItems(ctx context.Context, tx *gorm.DB, customerID uuid.UUID, befor
 // MoveCustomerRecords is the customer.MergeHook of incidents: the incidents that affected a
 // merged customer affect the customer it merged into (once, where both were affected).
 func MoveCustomerRecords(_ context.Context, tx *gorm.DB, from, into uuid.UUID) error {
-	both := tx.Model(&Affected{}).Select("incident_id").Where("customer_id = ?", into)
-	if err := tx.Where("customer_id = ? AND incident_id IN (?)", from, both).Delete(&Affected{}).Error; err != nil {
+	var both []uuid.UUID
+	if err := tx.Model(&Affected{}).Where("customer_id = ? AND incident_id IN (?)", from,
+		tx.Model(&Affected{}).Select("incident_id").Where("customer_id = ?", into)).Pluck("incident_id", &both).Error; err != nil {
 		return err
+	}
+	if len(both) > 0 {
+		if err := tx.Where("customer_id = ? AND incident_id IN ?", from, both).Delete(&Affected{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&Incident{}).Where("id IN ?", both).UpdateColumn("affected_count", gorm.Expr("affected_count - 1")).Error; err != nil {
+			return err
+		}
 	}
 	return tx.Model(&Affected{}).Where("customer_id = ?", from).UpdateColumn("customer_id", into).Error
 }
