@@ -82,6 +82,27 @@ func TestDeclareIncident(t *testing.T) {
 		if !sameIDs(cs.CustomerIDs, mine) {
 			t.Errorf("customer service's filter picked %v, want only its own customer", cs.CustomerIDs)
 		}
+		// The service manager was made its owner by someone else, and hears of it; the general
+		// manager, who owns the next one themselves, does not.
+		var owned struct {
+			Items []notification
+		}
+		c.mgr.MustDo(t, "GET", "/api/v1/notifications", nil, 200, &owned)
+		ownNotices := 0
+		for _, n := range owned.Items {
+			if n.Kind == "incident_owner" && n.EntityID != nil && *n.EntityID == f.ID {
+				ownNotices++
+			}
+		}
+		if ownNotices != 1 {
+			t.Errorf("the owner got %d notices of their incident: %+v", ownNotices, owned.Items)
+		}
+		c.gm.MustDo(t, "GET", "/api/v1/notifications", nil, 200, &owned)
+		for _, n := range owned.Items {
+			if n.Kind == "incident_owner" {
+				t.Errorf("the general manager was told of owning their own incident: %+v", n)
+			}
+		}
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", f.ID, "incident.created"); n != 1 {
 			t.Errorf("%d incident.created events", n)
 		}

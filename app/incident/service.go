@@ -175,7 +175,22 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		return View{}, err
 	}
 	s.queueNotice(ctx, inc.ID, decl.ID)
+	s.tellOwner(ctx, inc)
 	return out, nil
+}
+
+// tellOwner tells the incident's owner, when someone else made them its owner, in the app (and
+// by mail for level 1). Failures only cost the notice (they are logged).
+func (s *Service) tellOwner(ctx context.Context, inc *Incident) {
+	if s.Notify == nil || inc.OwnerID == tenantctx.ActorFrom(ctx).UserID {
+		return
+	}
+	id := inc.ID
+	if _, err := s.Notify.Notify(ctx, inc.OwnerID, notify.Message{Kind: "incident_owner", Key: "incident_owner",
+		Args: []any{inc.Title, inc.Level}, DedupeKey: "incident_owner:" + inc.ID.String() + ":" + inc.OwnerID.String(),
+		Entity: "incident", EntityID: &id, Link: "/incidents/" + inc.ID.String(), Email: inc.Level == LevelSerious}); err != nil && s.Log != nil {
+		s.Log.Warn("incident owner not notified", "incident", inc.ID, "err", err)
+	}
 }
 
 // resolve answers the affected customers: those named by ids (each one the actor may see) and
@@ -366,6 +381,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, erro
 	}
 	var out View
 	var upd *Update
+	var newOwner *Incident
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		inc, err := load(tx, id)
 		if err != nil {
@@ -406,6 +422,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, erro
 				return err
 			}
 			inc.OwnerID, inc.DepartmentID = *p.OwnerID, dept
+			newOwner = inc
 		}
 		if p.Level != nil {
 			inc.Level = *p.Level
@@ -470,6 +487,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, erro
 	}
 	if upd != nil {
 		s.queueNotice(ctx, id, upd.ID)
+	}
+	if newOwner != nil {
+		s.tellOwner(ctx, newOwner)
 	}
 	return out, nil
 }

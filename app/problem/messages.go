@@ -376,6 +376,8 @@ var catalog = map[string]msg{
 	"timeline.incident.declare":        {"应急事件“%s”（%d级）发生，影响本客户", "應急事件「%s」（%d級）發生，影響本客戶", "Incident \"%s\" (level %d) declared, affecting this customer"},
 	"timeline.incident.status":         {"应急事件“%s”（%d级）：%s", "應急事件「%s」（%d級）：%s", "Incident \"%s\" (level %d): %s"},
 	"timeline.incident.update":         {"应急事件“%s”（%d级）有更新", "應急事件「%s」（%d級）有更新", "Incident \"%s\" (level %d) updated"},
+	"notify.incident_owner.title":      {"您负责应急事件：%s", "您負責應急事件：%s", "You own the incident: %s"},
+	"notify.incident_owner.body":       {"您被指定为应急事件“%s”（%d级）的负责人。", "您被指定為應急事件「%s」（%d級）的負責人。", "You were made the owner of the incident \"%s\" (level %d)."},
 	"notify.incident_open.title":       {"应急事件：%s", "應急事件：%s", "Incident: %s"},
 	"notify.incident_open.body":        {"应急事件“%s”（%d级）影响您的 %d 个客户：%s。请及时联系客户。", "應急事件「%s」（%d級）影響您的 %d 個客戶：%s。請及時聯絡客戶。", "The incident \"%s\" (level %d) affects %d of your customers: %s. Please contact them."},
 	"notify.incident_responding.title": {"应急事件处置中：%s", "應急事件處置中：%s", "Incident response under way: %s"},

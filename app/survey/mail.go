@@ -210,7 +210,7 @@ func (s *Service) SweepMail(ctx context.Context) error {
 		tctx := jobs.TenantContext(ctx, tid, uuid.Nil)
 		var pending []uuid.UUID
 		if err := s.DB.Read(tctx, func(tx *gorm.DB) error {
-			return tx.Model(&Survey{}).Where("mail_status = ? AND created_at < ?", MailPending, s.now().Add(-mailGrace)).
+			return tx.Model(&Survey{}).Where("mail_status = ? AND status = ? AND created_at < ?", MailPending, StatusPending, s.now().Add(-mailGrace)).
 				Order("id").Limit(200).Pluck("id", &pending).Error
 		}); err != nil {
 			errs = append(errs, fmt.Errorf("tenant %s: %w", tid, err))
