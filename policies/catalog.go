@@ -47,7 +47,7 @@ func (s DataScope) Valid() bool { return slices.Contains(DataScopes, s) }
 // Objects are the kinds of record permissions are given on.
 var Objects = []string{
 	"customer", "contact", "lead", "followup", "opportunity", "product", "quote", "contract",
-	"order", "payment", "workorder", "complaint", "survey", "care", "risk", "report",
+	"order", "payment", "workorder", "incident", "complaint", "survey", "care", "risk", "report",
 	"approval", "user", "department", "role", "settings", "audit", "plugin", "api_token",
 }
 

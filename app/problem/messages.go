@@ -343,6 +343,49 @@ var catalog = map[string]msg{
 	"service.status.invoiced":            {"已开票", "已開票", "invoiced"},
 	"service.status.closed":              {"已结案", "已結案", "closed"},
 	"service.status.cancelled":           {"已取消", "已取消", "cancelled"},
+
+	// public links (app/publiclink)
+	"publiclink.gone": {"该链接已使用、已失效或已过期。", "該連結已使用、已失效或已過期。", "This link was used, withdrawn or has expired."},
+
+	// opinion surveys (app/survey)
+	"entity.survey":         {"意见调查", "意見調查", "survey"},
+	"survey.not_signed_off": {"工单经客户签收后才能记录意见调查。", "工單經客戶簽收後才能記錄意見調查。", "A survey is recorded once the customer has signed the work order off."},
+	"survey.answered":       {"该工单的意见调查已有答复。", "該工單的意見調查已有答覆。", "The work order's survey is already answered."},
+	"survey.mail.subject":   {"%s：请评价本次服务（工单 %s）", "%s：請評價本次服務（工單 %s）", "%s: how was our service? (work order %s)"},
+	"survey.mail.body": {"%s 您好：\n\n感谢您选择%s。工单 %s 的服务已完成，服务人员：%s。请花一分钟评价服务人员的态度、技术、到达时间及答应事项的办理，并留下您的建议或意见：\n\n%s\n\n链接可使用一次，有效期至 %s。",
+		"%s 您好：\n\n感謝您選擇%s。工單 %s 的服務已完成，服務人員：%s。請花一分鐘評價服務人員的態度、技術、到達時間及答應事項的辦理，並留下您的建議或意見：\n\n%s\n\n連結可使用一次，有效期至 %s。",
+		"Dear %s,\n\nThank you for choosing %s. The service of work order %s is done; it was carried out by %s. Please take a minute to rate their attitude, technique, arrival time and how they kept their promises, and leave your suggestions or complaints:\n\n%s\n\nThe link can be used once, until %s."},
+	"notify.survey_flagged.title":        {"意见调查中有投诉：%s", "意見調查中有投訴：%s", "Complaint in a survey: %s"},
+	"notify.survey_flagged.body":         {"客户“%s”在工单 %s 的意见调查中提出投诉：%s", "客戶「%s」在工單 %s 的意見調查中提出投訴：%s", "The customer \"%s\" complained in the survey of work order %s: %s"},
+	"timeline.survey.sent":               {"发出工单 %s 的意见调查", "發出工單 %s 的意見調查", "Survey of work order %s sent"},
+	"timeline.survey.received":           {"收到工单 %s 的意见调查，评分 %s", "收到工單 %s 的意見調查，評分 %s", "Survey of work order %s received, score %s"},
+	"timeline.survey.received_complaint": {"收到工单 %s 的意见调查，评分 %s，含投诉", "收到工單 %s 的意見調查，評分 %s，含投訴", "Survey of work order %s received, score %s, with a complaint"},
+
+	// emergency incidents (app/incident)
+	"entity.incident":                  {"应急事件", "應急事件", "incident"},
+	"incident.customers_required":      {"请选择受影响的客户（客户 ID 或筛选条件）。", "請選擇受影響的客戶（客戶 ID 或篩選條件）。", "Name the affected customers (by ID or by a filter)."},
+	"incident.filter_empty":            {"筛选条件至少要填一项。", "篩選條件至少要填一項。", "Give the filter at least one field."},
+	"incident.no_match":                {"没有符合筛选条件的客户。", "沒有符合篩選條件的客戶。", "No customer matches the filter."},
+	"incident.too_many":                {"受影响的客户不能超过 %d 个，请缩小范围。", "受影響的客戶不能超過 %d 個，請縮小範圍。", "At most %d customers can be affected; narrow the selection."},
+	"incident.reviewed":                {"应急事件已完成复盘，不能再修改。", "應急事件已完成檢討，不能再修改。", "The incident has been reviewed; it can no longer change."},
+	"incident.review_note":             {"复盘时请填写结论。", "檢討時請填寫結論。", "Write the review's conclusion in the note."},
+	"incident.status.open":             {"已发生", "已發生", "open"},
+	"incident.status.responding":       {"处置中", "處置中", "responding"},
+	"incident.status.recovered":        {"已恢复", "已恢復", "recovered"},
+	"incident.status.reviewed":         {"已复盘", "已檢討", "reviewed"},
+	"timeline.incident.declare":        {"应急事件“%s”（%d级）发生，影响本客户", "應急事件「%s」（%d級）發生，影響本客戶", "Incident \"%s\" (level %d) declared, affecting this customer"},
+	"timeline.incident.status":         {"应急事件“%s”（%d级）：%s", "應急事件「%s」（%d級）：%s", "Incident \"%s\" (level %d): %s"},
+	"timeline.incident.update":         {"应急事件“%s”（%d级）有更新", "應急事件「%s」（%d級）有更新", "Incident \"%s\" (level %d) updated"},
+	"notify.incident_owner.title":      {"您负责应急事件：%s", "您負責應急事件：%s", "You own the incident: %s"},
+	"notify.incident_owner.body":       {"您被指定为应急事件“%s”（%d级）的负责人。", "您被指定為應急事件「%s」（%d級）的負責人。", "You were made the owner of the incident \"%s\" (level %d)."},
+	"notify.incident_open.title":       {"应急事件：%s", "應急事件：%s", "Incident: %s"},
+	"notify.incident_open.body":        {"应急事件“%s”（%d级）影响您的 %d 个客户：%s。请及时联系客户。", "應急事件「%s」（%d級）影響您的 %d 個客戶：%s。請及時聯絡客戶。", "The incident \"%s\" (level %d) affects %d of your customers: %s. Please contact them."},
+	"notify.incident_responding.title": {"应急事件处置中：%s", "應急事件處置中：%s", "Incident response under way: %s"},
+	"notify.incident_responding.body":  {"应急事件“%s”（%d级）已开始处置，影响您的 %d 个客户：%s。", "應急事件「%s」（%d級）已開始處置，影響您的 %d 個客戶：%s。", "The response to the incident \"%s\" (level %d) has started; it affects %d of your customers: %s."},
+	"notify.incident_recovered.title":  {"应急事件已恢复：%s", "應急事件已恢復：%s", "Incident recovered: %s"},
+	"notify.incident_recovered.body":   {"应急事件“%s”（%d级）已恢复，您的 %d 个客户受过影响：%s。", "應急事件「%s」（%d級）已恢復，您的 %d 個客戶受過影響：%s。", "Service is back after the incident \"%s\" (level %d), which affected %d of your customers: %s."},
+	"notify.incident_reviewed.title":   {"应急事件已复盘：%s", "應急事件已檢討：%s", "Incident reviewed: %s"},
+	"notify.incident_reviewed.body":    {"应急事件“%s”（%d级）已完成复盘，曾影响您的 %d 个客户：%s。", "應急事件「%s」（%d級）已完成檢討，曾影響您的 %d 個客戶：%s。", "The incident \"%s\" (level %d) has been reviewed; it affected %d of your customers: %s."},
 }
 
 // Message renders a catalog key in locale. Args that are themselves catalog keys of the form

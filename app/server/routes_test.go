@@ -36,6 +36,9 @@ var publicRoutes = []string{
 	// a customer signs a work order off through a one-time link (signed token, rate-limited)
 	"GET /public/v1/sign-off/:token",
 	"POST /public/v1/sign-off/:token",
+	// a customer answers an opinion survey through its mailed link (signed token, single-use, rate-limited)
+	"GET /public/v1/surveys/:token",
+	"POST /public/v1/surveys/:token",
 }
 
 // signedInRoutes are the operations any signed-in user may call whatever their roles: their

@@ -29,6 +29,7 @@ import (
 	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/fieldcrypt"
 	"github.com/smecrm/crm/app/followup"
+	"github.com/smecrm/crm/app/incident"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/lead"
 	"github.com/smecrm/crm/app/money"
@@ -37,10 +38,12 @@ import (
 	"github.com/smecrm/crm/app/opportunity"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/publiclink"
 	"github.com/smecrm/crm/app/ratelimit"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
 	"github.com/smecrm/crm/plugins/host"
@@ -71,7 +74,12 @@ type Server struct {
 	Deals *deal.Service
 	// WorkOrders is after-sales service: work orders and remote-service applications.
 	WorkOrders *service.Service
-	Jobs       *jobs.Queue
+	// Surveys are the opinion surveys after service; Links the public links they are sent with.
+	Surveys *survey.Service
+	// Incidents are emergency incidents and the customers they affect.
+	Incidents *incident.Service
+	Links     *publiclink.Links
+	Jobs      *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -213,6 +221,10 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
 	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL,
 		Notify: s.Notify, Log: log, Now: opt.Now}
+	s.Links = &publiclink.Links{DB: db, Key: publiclink.Key(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
+		Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -239,15 +251,21 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.Summaries = s.Deals.Summaries                                                  // orders feed classification and ABC value classes
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption) // open opportunities keep a customer out of the pool
 	s.Customers.MergeHooks = append(s.Customers.MergeHooks,
-		followup.MoveFollowUps,      // follow-ups
-		deal.MoveCustomerRecords,    // opportunities, quotes, contracts, orders, payments
-		service.MoveCustomerRecords, // work orders
+		followup.MoveFollowUps,       // follow-ups
+		deal.MoveCustomerRecords,     // opportunities, quotes, contracts, orders, payments
+		service.MoveCustomerRecords,  // work orders
+		survey.MoveCustomerRecords,   // surveys
+		incident.MoveCustomerRecords, // incidents that affected it
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems, // follow-ups
 		deal.TimelineItems,     // opportunities, contracts, orders, payments
 		service.TimelineItems,  // work orders
+		survey.TimelineItems,   // surveys sent and received
+		incident.TimelineItems, // incidents that affect it
 	)
+	// A signed-off work order gets its opinion survey (when the service settings have them on).
+	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
 	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
 	// applications to decide.
 	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
@@ -257,6 +275,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.AddSection(followup.Settings) // follow-up reminders
 	// work order numbering, warranty default, surveys, sign-off link validity
 	s.Tenants.AddSection(service.SettingsSection)
+	s.Tenants.AddSection(survey.Settings) // survey link validity
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
@@ -264,6 +283,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.FollowUps.RegisterJobs(s.Jobs)
 	s.Leads.RegisterJobs(s.Jobs)
 	s.WorkOrders.RegisterJobs(s.Jobs)
+	s.Surveys.RegisterJobs(s.Jobs)
+	s.Incidents.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -297,8 +318,12 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	notify.API{S: s.Notify}.Routes(v1)
 	lead.API{S: s.Leads}.Routes(v1)
 	service.API{S: s.WorkOrders}.Routes(v1)
+	survey.API{S: s.Surveys}.Routes(v1)
+	incident.API{S: s.Incidents}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
-	service.API{S: s.WorkOrders}.PublicRoutes(root.Group("/public/v1"))
+	public := root.Group("/public/v1")
+	service.API{S: s.WorkOrders}.PublicRoutes(public)
+	survey.API{S: s.Surveys}.PublicRoutes(public)
 
 	spec, err := root.OpenAPI()
 	if err != nil {

@@ -53,6 +53,10 @@ type Service struct {
 	Notify *notify.Service
 	Log    *slog.Logger
 	Now    func() time.Time
+	// OnEvent are other areas' reactions to a work order's events (work_order.signed_off, …;
+	// server.New sets them): each runs in the change's transaction, after its outbox event, with
+	// the work order as it is now; an error rolls the change back.
+	OnEvent []func(ctx context.Context, tx *gorm.DB, event string, w View) error
 }
 
 func (s *Service) now() time.Time {

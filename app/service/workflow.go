@@ -114,7 +114,15 @@ func (s *Service) mutateTx(ctx context.Context, tx *gorm.DB, w *WorkOrder, versi
 	for k, v := range st.event {
 		payload[k] = v
 	}
-	return out, outbox.Publish(ctx, tx, "work_order."+event, "work_order", w.ID, payload)
+	if err := outbox.Publish(ctx, tx, "work_order."+event, "work_order", w.ID, payload); err != nil {
+		return View{}, err
+	}
+	for _, fn := range s.OnEvent {
+		if err := fn(ctx, tx, "work_order."+event, out); err != nil {
+			return View{}, err
+		}
+	}
+	return out, nil
 }
 
 // mayWork fails with forbidden unless the actor is w's technician or may dispatch work

@@ -174,6 +174,9 @@ func (db *DB) tx(ctx context.Context, opts *sql.TxOptions, fn func(tx *gorm.DB) 
 	}, opts)
 	if err == nil {
 		db.notifyTenantChanges(changes.ids)
+		for _, fn := range changes.after {
+			fn()
+		}
 	}
 	return translate(err)
 }
@@ -325,6 +328,8 @@ type tenantChangesKey struct{}
 type tenantChanges struct {
 	mu  sync.Mutex
 	ids []uuid.UUID
+	// after runs, in order, once the transaction committed (AfterCommit).
+	after []func()
 }
 
 // TenantChanged records, inside a transaction opened by DB.Tx, that the tenant row changed
@@ -335,6 +340,21 @@ func TenantChanged(tx *gorm.DB, tenantID uuid.UUID) {
 		c.ids = append(c.ids, tenantID)
 		c.mu.Unlock()
 	}
+}
+
+// AfterCommit makes fn run once the transaction tx (opened by DB.Tx) has committed, and never
+// when it rolls back: work that must not refer to data that might not exist, such as a job
+// enqueued or a mail sent about a record written by a hook inside someone else's transaction.
+// Outside such a transaction fn runs at once.
+func AfterCommit(tx *gorm.DB, fn func()) {
+	c, ok := tx.Statement.Context.Value(tenantChangesKey{}).(*tenantChanges)
+	if !ok {
+		fn()
+		return
+	}
+	c.mu.Lock()
+	c.after = append(c.after, fn)
+	c.mu.Unlock()
 }
 
 // OnTenantChange registers fn to run after a transaction that changed a tenant row commits,

@@ -759,6 +759,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List emergency incidents
+         * @description Requires permission `read` on `incident`.
+         */
+        get: operations["listIncidents"];
+        put?: never;
+        /**
+         * Declare an emergency incident
+         * @description Requires permission `create` on `incident`.
+         */
+        post: operations["createIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an incident with its affected customers and timeline
+         * @description Requires permission `read` on `incident`.
+         */
+        get: operations["getIncident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an incident, move its status one step or add a note
+         * @description Requires permission `update` on `incident`.
+         */
+        patch: operations["updateIncident"];
+        trace?: never;
+    };
     "/api/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -1407,6 +1455,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/service": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Survey results per technician and month
+         * @description Requires permission `read` on `survey`.
+         */
+        get: operations["serviceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -1486,6 +1554,50 @@ export interface paths {
         put?: never;
         /** Sign up a company and its owner */
         post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List opinion surveys
+         * @description Requires permission `read` on `survey`.
+         */
+        get: operations["listSurveys"];
+        put?: never;
+        /**
+         * Record a survey answered on the phone
+         * @description Requires permission `create` on `survey`.
+         */
+        post: operations["recordSurvey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an opinion survey
+         * @description Requires permission `read` on `survey`.
+         */
+        get: operations["getSurvey"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2132,6 +2244,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/public/v1/surveys/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a survey link asks to rate */
+        get: operations["openSurvey"];
+        put?: never;
+        /** Answer a survey through its link (once) */
+        post: operations["answerSurvey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -2199,6 +2329,10 @@ export interface components {
             items?: components["schemas"]["FollowupView"][] | null;
             next_cursor?: null | string;
         };
+        ApiPageGithubComSmecrmCrmAppIncidentView: {
+            items?: components["schemas"]["IncidentView"][] | null;
+            next_cursor?: null | string;
+        };
         ApiPageGithubComSmecrmCrmAppLeadView: {
             items?: components["schemas"]["LeadView"][] | null;
             next_cursor?: null | string;
@@ -2229,6 +2363,10 @@ export interface components {
         };
         ApiPageGithubComSmecrmCrmAppServiceView: {
             items?: components["schemas"]["ServiceView"][] | null;
+            next_cursor?: null | string;
+        };
+        ApiPageGithubComSmecrmCrmAppSurveyView: {
+            items?: components["schemas"]["SurveyView"][] | null;
             next_cursor?: null | string;
         };
         ApiPageGithubComSmecrmCrmPluginsHostView: {
@@ -2955,6 +3093,83 @@ export interface components {
             status?: string;
             version?: string;
         };
+        IncidentCustomerFilter: {
+            created_after?: string;
+            created_before?: string;
+            department_id?: string;
+            industry?: string;
+            intent_class?: string;
+            owner_id?: string;
+            q?: string;
+            region?: string;
+            source?: string;
+            stage?: string;
+            tag?: string;
+            tier?: string;
+            type?: string;
+            value_class?: string;
+        };
+        IncidentInput: {
+            customer_filter?: components["schemas"]["IncidentCustomerFilter"];
+            customer_ids?: components["schemas"]["UuidUUID"][] | null;
+            description?: string;
+            kind?: string;
+            level?: number;
+            owner_id?: components["schemas"]["UuidUUID"];
+            response_plan?: string;
+            status?: string;
+            title?: string;
+        };
+        IncidentPatchInput: {
+            description?: null | string;
+            kind?: null | string;
+            level?: null | number;
+            note?: null | string;
+            owner_id?: components["schemas"]["UuidUUID"];
+            response_plan?: null | string;
+            status?: null | string;
+            title?: null | string;
+            /** Format: int64 */
+            version?: number;
+        };
+        IncidentUpdateView: {
+            action?: string;
+            actor_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            at?: string;
+            from_status?: string;
+            id?: components["schemas"]["UuidUUID"];
+            note?: string;
+            to_status?: string;
+        };
+        IncidentView: {
+            affected_count?: number;
+            /** Format: date-time */
+            created_at?: string;
+            created_by?: components["schemas"]["UuidUUID"];
+            customer_filter?: components["schemas"]["IncidentCustomerFilter"];
+            customer_ids?: components["schemas"]["UuidUUID"][];
+            department_id?: components["schemas"]["UuidUUID"];
+            description?: string;
+            id?: components["schemas"]["UuidUUID"];
+            kind?: string;
+            level?: number;
+            owner_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            recovered_at?: null | string;
+            /** Format: date-time */
+            responding_at?: null | string;
+            response_plan?: string;
+            /** Format: date-time */
+            reviewed_at?: null | string;
+            status?: string;
+            timeline?: components["schemas"]["IncidentUpdateView"][];
+            title?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: int64 */
+            version?: number;
+        };
         JobsRunView: {
             /** Format: date-time */
             created_at?: string;
@@ -3630,6 +3845,108 @@ export interface components {
             version?: number;
             warranty_until?: null | string;
         };
+        SurveyDimensionStats: {
+            arrival_time?: components["schemas"]["SurveyDistribution"];
+            attitude?: components["schemas"]["SurveyDistribution"];
+            promises?: components["schemas"]["SurveyDistribution"];
+            technique?: components["schemas"]["SurveyDistribution"];
+        };
+        SurveyDistribution: {
+            average?: number;
+            poor?: number;
+            satisfied?: number;
+            very_satisfied?: number;
+        };
+        SurveyFigures: {
+            flagged?: number;
+            ratings?: components["schemas"]["SurveyDimensionStats"];
+            satisfaction?: null | string;
+            score?: null | string;
+            surveys?: number;
+        };
+        SurveyInput: {
+            complaint?: string;
+            complaint_id?: components["schemas"]["UuidUUID"];
+            ratings?: components["schemas"]["SurveyRatings"];
+            suggestions?: string;
+            work_order_id?: components["schemas"]["UuidUUID"];
+        };
+        SurveyPublicAnswerInput: {
+            complaint?: string;
+            ratings?: components["schemas"]["SurveyRatings"];
+            suggestions?: string;
+        };
+        SurveyPublicAnswered: {
+            /** Format: date-time */
+            answered_at?: string;
+            work_order_number?: string;
+        };
+        SurveyPublicSurvey: {
+            company?: string;
+            dimensions?: string[] | null;
+            /** Format: date-time */
+            expires_at?: string;
+            levels?: string[] | null;
+            technician_name?: string;
+            work_order_number?: string;
+        };
+        SurveyRatings: {
+            arrival_time?: string;
+            attitude?: string;
+            promises?: string;
+            technique?: string;
+        };
+        SurveyReport: {
+            formula?: string;
+            from?: string;
+            group_by?: string;
+            period?: string;
+            rows?: components["schemas"]["SurveyReportRow"][] | null;
+            to?: string;
+            totals?: components["schemas"]["SurveyFigures"];
+        };
+        SurveyReportRow: {
+            flagged?: number;
+            month?: string;
+            ratings?: components["schemas"]["SurveyDimensionStats"];
+            satisfaction?: null | string;
+            score?: null | string;
+            surveys?: number;
+            technician_id?: components["schemas"]["UuidUUID"];
+            technician_name?: string;
+        };
+        SurveyView: {
+            /** Format: date-time */
+            answered_at?: null | string;
+            channel?: string;
+            complaint?: string;
+            complaint_id?: components["schemas"]["UuidUUID"];
+            contact_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            created_at?: string;
+            customer_id?: components["schemas"]["UuidUUID"];
+            department_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            expires_at?: null | string;
+            flagged?: boolean;
+            id?: components["schemas"]["UuidUUID"];
+            mail_status?: string;
+            /** Format: date-time */
+            mailed_at?: null | string;
+            ratings?: components["schemas"]["SurveyRatings"];
+            recorded_by?: components["schemas"]["UuidUUID"];
+            score?: null | string;
+            status?: string;
+            suggestions?: string;
+            technician_id?: components["schemas"]["UuidUUID"];
+            technician_name?: string;
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: int64 */
+            version?: number;
+            work_order_id?: components["schemas"]["UuidUUID"];
+            work_order_number?: string;
+        };
         TenantsApproverOutput: {
             amount?: string;
             role?: string;
@@ -3762,7 +4079,7 @@ export interface components {
          * Format: uuid
          * @example 248df4b7-aa70-47b8-a036-33ac447e668d
          */
-        UuidUUID: string;
+        UuidUUID: null | string;
     };
     responses: never;
     parameters: never;
@@ -7273,6 +7590,268 @@ export interface operations {
             };
         };
     };
+    listIncidents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: string;
+                level?: string;
+                kind?: string;
+                owner_id?: string;
+                customer_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiPageGithubComSmecrmCrmAppIncidentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    createIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["IncidentInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    getIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    updateIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["IncidentPatchInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
     getJob: {
         parameters: {
             query?: never;
@@ -10259,6 +10838,66 @@ export interface operations {
             };
         };
     };
+    serviceReport: {
+        parameters: {
+            query?: {
+                period?: string;
+                group_by?: string;
+                technician_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyReport"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
     listRoles: {
         parameters: {
             query?: never;
@@ -10589,6 +11228,199 @@ export interface operations {
             };
             /** @description Bad Request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    listSurveys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                technician_id?: string;
+                work_order_id?: string;
+                customer_id?: string;
+                status?: string;
+                channel?: string;
+                flagged?: null | boolean;
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiPageGithubComSmecrmCrmAppSurveyView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    recordSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SurveyInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    getSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13125,6 +13957,108 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ServicePublicSignedOff"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    openSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyPublicSurvey"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    answerSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SurveyPublicAnswerInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyPublicAnswered"];
                 };
             };
             /** @description Bad Request */
