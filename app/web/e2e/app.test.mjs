@@ -630,6 +630,18 @@ ui('after-sales service: register, dispatch, work on site at phone width, the cu
   assert.equal(done.has_signature, true);
   await p.context().close();
   state.current = page;
+
+  // Customer service records the customer's opinion given on the phone; the month's results
+  // show the technician's score.
+  const sv = await apiCall(page, 'POST', '/api/v1/surveys', { work_order_id: wo.id,
+    ratings: { attitude: 'very_satisfied', technique: 'satisfied', arrival_time: 'very_satisfied', promises: 'average' }, suggestions: '希望提前电话告知' });
+  assert.ok([200, 201].includes(sv.status), JSON.stringify(sv.body));
+  await page.goto('/service/survey-results');
+  const results = page.getByTestId('survey-results').locator('.ant-table-row').filter({ hasText: '周师傅' });
+  await results.waitFor();
+  await results.getByText('3.25').waitFor(); // (4 + 3 + 4 + 2) / 4
+  await results.getByText('75.0%').waitFor(); // three of the four at least satisfied
+  await shot(page, 'survey-results');
 });
 
 ui('enable the commercial-vehicle module and use its screens', async () => {

@@ -14,6 +14,7 @@ import { matchLang } from './format';
 const HomePage = lazy(() => import('./pages/Home'));
 const Service = lazy(() => import('./pages/service'));
 const SignOffPublic = lazy(() => import('./pages/service/SignOffPublic'));
+const SurveyPublic = lazy(() => import('./pages/service/SurveyPublic'));
 const CustomerList = lazy(() => import('./pages/CustomerList'));
 const CustomerDetail = lazy(() => import('./pages/CustomerDetail'));
 const CustomerFormPage = lazy(() => import('./pages/CustomerForm'));
@@ -73,6 +74,7 @@ export function App() {
             <Route path="/login" element={<LoginPage />} />
             <Route path="/signup" element={<SignupPage />} />
             <Route path="/sign-off/:token" element={<SignOffPublic />} />
+            <Route path="/survey/:token" element={<SurveyPublic />} />
             <Route path="/platform/*" element={<Platform />} />
             <Route
               path="/*"

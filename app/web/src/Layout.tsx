@@ -94,6 +94,8 @@ export function AppLayout({ children }: { children: ReactNode }) {
         { key: '/service/work-orders', label: 'nav.work_orders' },
         { key: '/service/dispatch', label: 'nav.dispatch', show: can('workorder', 'assign') },
         { key: '/service/my-work', label: 'nav.my_work', show: !!me?.roles.includes('service_technician') },
+        { key: '/service/survey-results', label: 'nav.survey_results', show: f.has('/api/v1/reports/service') && can('survey', 'read') },
+        { key: '/service/incidents', label: 'nav.incidents', show: f.has('/api/v1/incidents') && can('incident', 'read') },
       ],
     },
     {

@@ -26,7 +26,7 @@ export function CreateModal({ spec, open, onClose, onSaved }: { spec: EntitySpec
     } catch {
       return;
     }
-    const body = createBody(spec.fields, v);
+    const body = spec.prepare ? spec.prepare(createBody(spec.fields, v)) : createBody(spec.fields, v);
     setBusy(true);
     try {
       const r = await api.post<any>(spec.path, body);

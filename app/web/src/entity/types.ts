@@ -67,6 +67,9 @@ export interface EntitySpec {
   columns: ColumnSpec[];
   // fields are the create form's.
   fields: FieldSpec[];
+  // prepare, when set, turns the create form's body into the API's (form fields that stand
+  // for a nested or list member of the body, say).
+  prepare?: (body: Record<string, any>) => Record<string, any>;
   filters?: FilterSpec[];
   // scope are query parameters every list request carries, whatever the filters (a screen of
   // the user's own records, say).

@@ -7,6 +7,8 @@ import { ListPage, type EntitySpec } from '../../entity';
 import { workOrders } from './WorkOrders';
 import Dispatch from './Dispatch';
 import WorkOrderPage from './WorkOrderPage';
+import SurveyResults from './SurveyResults';
+import { incidents } from './Incidents';
 
 // The after-sales service screens under /service: the register (every work order), the
 // dispatch board, the technician's own work, and one work order's page.
@@ -22,6 +24,8 @@ export default function Service() {
       <Route path="work-orders" element={<ListPage key="all" spec={workOrders} />} />
       <Route path="work-orders/:id" element={<WorkOrderPage />} />
       <Route path="dispatch" element={<Dispatch />} />
+      <Route path="survey-results" element={<SurveyResults />} />
+      <Route path="incidents" element={f.loaded && !f.has('/api/v1/incidents') ? null : <ListPage key="incidents" spec={incidents} />} />
       <Route path="my-work" element={me ? <ListPage key="mine" spec={{ ...mine, scope: { technician_id: me.user.id } }} /> : null} />
       <Route path="*" element={<Navigate to="/service/work-orders" replace />} />
     </Routes>
