@@ -43,6 +43,19 @@ func (f Filter) Allows(owner, dept uuid.UUID) bool {
 	}
 }
 
+// AllowsRef is Allows for a record whose owner or department may be unset (nil or the zero
+// ID): an unset one matches no scope but "all".
+func (f Filter) AllowsRef(owner, dept *uuid.UUID) bool {
+	switch f.Scope {
+	case ScopeAll:
+		return true
+	case ScopeDepartment, ScopeDepartmentTree:
+		return dept != nil && *dept != uuid.Nil && contains(f.Departments, *dept)
+	default:
+		return owner != nil && *owner != uuid.Nil && contains(f.Owners, *owner)
+	}
+}
+
 func contains(ids []uuid.UUID, id uuid.UUID) bool {
 	for _, x := range ids {
 		if x == id {

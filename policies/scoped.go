@@ -23,6 +23,16 @@ type Owned interface {
 // LoadScoped reads one record of type T by id in tx inside the actor's data scope; anything
 // else (missing, another tenant's, outside the scope) is not_found for entity.
 func LoadScoped[T Owned](ctx context.Context, tx *gorm.DB, authz *Authorizer, id uuid.UUID, entity string) (*T, error) {
+	return LoadVisible(ctx, tx, authz, id, entity, func(f Filter, rec *T) bool {
+		owner, dept := (*rec).Owner()
+		return f.Allows(owner, deref(dept))
+	})
+}
+
+// LoadVisible reads one record of type T by id in tx when sees says the actor's data scope
+// reaches it (records seen through more than one party: a work order's technician and its
+// registrar, say); anything else is not_found for entity, like a missing record.
+func LoadVisible[T any](ctx context.Context, tx *gorm.DB, authz *Authorizer, id uuid.UUID, entity string, sees func(Filter, *T) bool) (*T, error) {
 	var rec T
 	err := tx.Take(&rec, "id = ?", id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -35,8 +45,7 @@ func LoadScoped[T Owned](ctx context.Context, tx *gorm.DB, authz *Authorizer, id
 	if err != nil {
 		return nil, err
 	}
-	owner, dept := rec.Owner()
-	if !f.Allows(owner, deref(dept)) {
+	if !sees(f, &rec) {
 		return nil, problem.NotFoundf(entity)
 	}
 	return &rec, nil

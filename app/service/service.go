@@ -14,7 +14,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -334,20 +333,9 @@ func addHistory(ctx context.Context, tx *gorm.DB, w *WorkOrder, action, from, re
 // see their own work and the pool; the service manager sees the pool, the department's work
 // and what the department registered; customer service what it registered.
 
-func allows(f policies.Filter, owner *uuid.UUID, dept *uuid.UUID) bool {
-	switch f.Scope {
-	case policies.ScopeAll:
-		return true
-	case policies.ScopeDepartment, policies.ScopeDepartmentTree:
-		return dept != nil && *dept != uuid.Nil && slices.Contains(f.Departments, *dept)
-	default:
-		return owner != nil && *owner != uuid.Nil && slices.Contains(f.Owners, *owner)
-	}
-}
-
 func sees(f policies.Filter, w *WorkOrder) bool {
 	reg := w.RegisteredBy
-	return w.pooled() || allows(f, w.TechnicianID, w.DepartmentID) || allows(f, &reg, w.RegisteredDepartmentID)
+	return w.pooled() || f.AllowsRef(w.TechnicianID, w.DepartmentID) || f.AllowsRef(&reg, w.RegisteredDepartmentID)
 }
 
 // scoped narrows a query of work orders to those f sees.
@@ -367,22 +355,7 @@ func scoped(tx, q *gorm.DB, f policies.Filter) *gorm.DB {
 // load reads work order id in tx when the actor sees it; anything else (missing, another
 // tenant's, outside the scope) is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*WorkOrder, error) {
-	var w WorkOrder
-	err := tx.Take(&w, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, problem.NotFoundf("entity.work_order")
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if !sees(f, &w) {
-		return nil, problem.NotFoundf("entity.work_order")
-	}
-	return &w, nil
+	return policies.LoadVisible(ctx, tx, s.Authz, id, "entity.work_order", sees)
 }
 
 func costsOf(tx *gorm.DB, ids []uuid.UUID) (map[uuid.UUID][]Cost, error) {

@@ -159,19 +159,8 @@ func fromWorkOrder(sv *Survey, w service.View) {
 // department): technicians (scope own) see their own ratings, the service manager those of
 // the department's technicians, customer service those of the requests it registered.
 
-func allows(f policies.Filter, owner, dept *uuid.UUID) bool {
-	switch f.Scope {
-	case policies.ScopeAll:
-		return true
-	case policies.ScopeDepartment, policies.ScopeDepartmentTree:
-		return dept != nil && slices.Contains(f.Departments, *dept)
-	default:
-		return owner != nil && slices.Contains(f.Owners, *owner)
-	}
-}
-
 func sees(f policies.Filter, sv *Survey) bool {
-	return allows(f, sv.TechnicianID, sv.DepartmentID) || allows(f, sv.RegisteredBy, sv.RegisteredDepartmentID)
+	return f.AllowsRef(sv.TechnicianID, sv.DepartmentID) || f.AllowsRef(sv.RegisteredBy, sv.RegisteredDepartmentID)
 }
 
 // scoped narrows a query of surveys to those f sees.
@@ -190,22 +179,7 @@ func scoped(tx, q *gorm.DB, f policies.Filter) *gorm.DB {
 
 // load reads survey id in tx when the actor sees it; anything else is not_found.
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Survey, error) {
-	var sv Survey
-	err := tx.Take(&sv, "id = ?", id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, problem.NotFoundf("entity.survey")
-	}
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Authz.ScopeFilter(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	if !sees(f, &sv) {
-		return nil, problem.NotFoundf("entity.survey")
-	}
-	return &sv, nil
+	return policies.LoadVisible(ctx, tx, s.Authz, id, "entity.survey", sees)
 }
 
 // show is the view of sv with its technician's name.
