@@ -397,8 +397,10 @@ func TestIncidentScopes(t *testing.T) {
 		}
 		env.Run(t, []apitest.Scenario{
 			{Name: "get: another's customers' incident", Method: "GET", URL: incURL(south), As: c.sales1, Status: 404, Code: "not_found"},
-			{Name: "get: own customer's incident", Method: "GET", URL: incURL(east), As: c.sales1, Status: 200},
-			{Name: "get: owned incident", Method: "GET", URL: incURL(owned), As: c.sales1, Status: 200},
+			{Name: "get: own customer's incident", Method: "GET", URL: incURL(east), As: c.sales1, Status: 200,
+				Contains: []string{`"customer_ids":["` + c.east1.String() + `"]`}},
+			{Name: "get: owned incident, not their customer", Method: "GET", URL: incURL(owned), As: c.sales1, Status: 200,
+				Contains: []string{`"affected_count":1`}, NotContains: []string{c.south.String()}},
 			{Name: "get: other salesperson, own customer", Method: "GET", URL: incURL(south), As: c.sales2, Status: 200},
 			{Name: "get: other salesperson, not theirs", Method: "GET", URL: incURL(east), As: c.sales2, Status: 404},
 			{Name: "patch: salesperson may not", Method: "PATCH", URL: incURL(owned), As: c.sales1, Body: map[string]any{"version": owned.Version, "note": "x"}, Status: 403},

@@ -376,8 +376,24 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
 		if err != nil {
 			return err
 		}
-		out, err = show(tx, inc, true)
-		return err
+		if out, err = show(tx, inc, true); err != nil {
+			return err
+		}
+		// customer_ids names only the affected customers the reader's scope reaches;
+		// affected_count still counts them all.
+		f, err := s.scope(ctx, tx)
+		if err != nil || f.Scope == policies.ScopeAll {
+			return err
+		}
+		ids := []uuid.UUID{}
+		if len(out.CustomerIDs) > 0 {
+			if err := tx.Model(&Affected{}).Where("incident_id = ? AND customer_id IN (?)", inc.ID, customer.InScope(tx, f)).
+				Order("customer_id").Pluck("customer_id", &ids).Error; err != nil {
+				return err
+			}
+		}
+		out.CustomerIDs = ids
+		return nil
 	})
 	return out, err
 }
