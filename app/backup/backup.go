@@ -124,7 +124,10 @@ func Create(ctx context.Context, w io.Writer, opt Options) (*Manifest, error) {
 		if err != nil {
 			return true
 		}
-		if strings.HasSuffix(abs, ".restoring") || strings.HasSuffix(abs, ".partial") {
+		// Work files of a backup or restore, and databases a restore moved aside.
+		base := filepath.Base(abs)
+		if strings.HasSuffix(base, ".restoring") || strings.HasSuffix(base, ".partial") ||
+			strings.Contains(base, ".pre-restore-") || strings.Contains(base, ".restored-") {
 			return true
 		}
 		for _, s := range skip {
@@ -135,21 +138,22 @@ func Create(ctx context.Context, w io.Writer, opt Options) (*Manifest, error) {
 		return false
 	}
 	roots := slices.Sorted(maps.Keys(opt.Files))
-	// A root inside another (plugins under data, the default) is archived once, as its own root.
 	for _, r := range roots {
-		if abs, err := filepath.Abs(opt.Files[r]); err == nil {
-			for _, o := range roots {
-				if o != r && isWithin(abs, opt.Files[o]) {
-					skip = append(skip, abs)
-				}
+		dir := mustAbs(opt.Files[r])
+		// A root inside this one (plugins under data, the default) is archived once, as its
+		// own root.
+		var nested []string
+		for _, o := range roots {
+			if o != r && isWithin(mustAbs(opt.Files[o]), dir) {
+				nested = append(nested, mustAbs(opt.Files[o]))
 			}
 		}
-	}
-	for _, r := range roots {
-		dir := opt.Files[r]
 		own := func(p string) bool {
-			if abs, err := filepath.Abs(p); err == nil && abs == mustAbs(dir) {
-				return false
+			abs := mustAbs(p)
+			for _, n := range nested {
+				if abs == n || strings.HasPrefix(abs, n+string(filepath.Separator)) {
+					return true
+				}
 			}
 			return skipped(p)
 		}

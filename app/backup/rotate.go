@@ -18,7 +18,7 @@ const (
 
 // ScheduledName is the file name of a scheduled backup taken at t.
 func ScheduledName(t time.Time) string {
-	return scheduledPrefix + t.UTC().Format("20060102T150405Z") + scheduledSuffix
+	return scheduledPrefix + t.UTC().Format("20060102T150405.000Z") + scheduledSuffix
 }
 
 // WriteFile writes a backup archive to path, readable by the owner only (it holds every
