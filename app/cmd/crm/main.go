@@ -34,7 +34,7 @@ func main() {
 func rootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
 	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd(), openapiCmd(),
-		backupCmd(), restoreCmd())
+		backupCmd(), restoreCmd(), citusDDLCmd())
 	return root
 }
 
