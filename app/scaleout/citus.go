@@ -253,7 +253,7 @@ func stringsOf(ctx context.Context, db queryer, q string, args ...any) ([]string
 	return out, rows.Err()
 }
 
-// columnsOf lists a constraint's or index's column names in key order ('' for an expression).
+// columnsOf lists a constraint's or index's column names in key order (” for an expression).
 const columnsOf = `array_to_string(ARRAY(
 	SELECT coalesce(a.attname, '') FROM unnest(%s) WITH ORDINALITY AS k(num, ord)
 	LEFT JOIN pg_attribute a ON a.attrelid = %s AND a.attnum = k.num ORDER BY k.ord), ',')`
