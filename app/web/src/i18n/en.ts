@@ -429,6 +429,7 @@ export const en: Messages = {
   "method.meeting": "Meeting",
   "method.online": "Online",
   "object.api_token": "API tokens",
+  "object.return_note": "Return notes",
   "object.approval": "Approvals",
   "object.audit": "Audit log",
   "object.care": "Customer care",

@@ -427,6 +427,7 @@ export const zhCN = {
   "method.meeting": "会议",
   "method.online": "线上",
   "object.api_token": "API 令牌",
+  "object.return_note": "退货单",
   "object.approval": "审批",
   "object.audit": "操作日志",
   "object.care": "客户关怀",

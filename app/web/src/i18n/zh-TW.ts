@@ -429,6 +429,7 @@ export const zhTW: Messages = {
   "method.meeting": "會議",
   "method.online": "線上",
   "object.api_token": "API 權杖",
+  "object.return_note": "退貨單",
   "object.approval": "審批",
   "object.audit": "操作日誌",
   "object.care": "客戶關懷",
