@@ -409,9 +409,50 @@ func scoped(tx, q *gorm.DB, f policies.Filter) *gorm.DB {
 	return q.Where(cond)
 }
 
-// load reads case id in tx when the actor sees it; anything else is not_found.
+// load reads case id in tx when the actor sees it; anything else is not_found. Beyond their
+// data scope, an approver sees the cases with a remedy waiting for their decision (the sales
+// manager decides small amounts of cases customer service handles).
 func (s *Service) load(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Complaint, error) {
-	return policies.LoadVisible(ctx, tx, s.Authz, id, "entity.complaint", sees)
+	c, err := policies.LoadVisible(ctx, tx, s.Authz, id, "entity.complaint", sees)
+	if !problem.Is(err, problem.NotFound) {
+		return c, err
+	}
+	ok, aerr := s.awaitsActor(ctx, tx, id)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if !ok {
+		return nil, err
+	}
+	return loadAny(tx, id)
+}
+
+// awaitsActor reports whether case id has a pending remedy (or penalty) the actor may decide.
+func (s *Service) awaitsActor(ctx context.Context, tx *gorm.DB, id uuid.UUID) (bool, error) {
+	if ok, err := s.Authz.Allowed(ctx, "complaint", "approve"); err != nil || !ok {
+		return false, err
+	}
+	roles, err := s.actorRoles(ctx)
+	if err != nil {
+		return false, err
+	}
+	var need []string
+	if err := tx.Model(&Remedy{}).Where("complaint_id = ? AND status = ?", id, RemedyPending).Limit(200).Pluck("approver_role", &need).Error; err != nil {
+		return false, err
+	}
+	var penalties int64
+	if err := tx.Model(&Penalty{}).Where("complaint_id = ? AND status = ?", id, PenaltyPending).Count(&penalties).Error; err != nil {
+		return false, err
+	}
+	if penalties > 0 {
+		need = append(need, PenaltyApprover)
+	}
+	for _, r := range need {
+		if policies.CanApproveAs(roles, r) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // loadAny reads case id in tx whoever acts (jobs, hooks); missing is not_found.
