@@ -128,10 +128,7 @@ func (s *Service) DecidePenalty(ctx context.Context, id uuid.UUID, approve bool,
 		if err != nil {
 			return err
 		}
-		c, err := s.load(ctx, tx, p.ComplaintID)
-		if problem.Is(err, problem.NotFound) {
-			return problem.NotFoundf("entity.penalty")
-		}
+		c, err := loadAny(tx, p.ComplaintID)
 		if err != nil {
 			return err
 		}

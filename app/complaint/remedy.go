@@ -148,6 +148,20 @@ func (s *Service) loadRemedy(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*R
 	return &r, c, err
 }
 
+// loadRemedyAny reads remedy id and its case whoever acts.
+func loadRemedyAny(tx *gorm.DB, id uuid.UUID) (*Remedy, *Complaint, error) {
+	var r Remedy
+	err := tx.Take(&r, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, problem.NotFoundf("entity.remedy")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := loadAny(tx, r.ComplaintID)
+	return &r, c, err
+}
+
 // DecisionInput is the body of approving or rejecting a remedy or penalty.
 type DecisionInput struct {
 	Comment string `json:"comment" validate:"max=2000"`
@@ -183,7 +197,10 @@ func (s *Service) DecideRemedy(ctx context.Context, id uuid.UUID, approve bool, 
 	actor := tenantctx.ActorFrom(ctx).UserID
 	var out RemedyView
 	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		r, c, err := s.loadRemedy(ctx, tx, id)
+		// Deciding is the approval tier's authority, not the data scope's: any approver of the
+		// tenant reaches the remedy, and one below its tier is refused (403), not told it is
+		// missing.
+		r, c, err := loadRemedyAny(tx, id)
 		if err != nil {
 			return err
 		}
