@@ -168,7 +168,7 @@ func (s *Service) Replace(ctx context.Context, in YearInput) (YearView, error) {
 		if out, err = yearView(tx, in.Year, loc); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, "update", "calendar", strconv.Itoa(in.Year), before.Days, out.Days)
+		return audit.Record(ctx, tx, "update", "calendar", strconv.Itoa(in.Year), map[string]any{"days": before.Days}, map[string]any{"days": out.Days})
 	})
 	return out, err
 }
