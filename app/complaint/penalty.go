@@ -49,13 +49,20 @@ func (s *Service) ProposePenalty(ctx context.Context, id uuid.UUID, in PenaltyIn
 	if in.Kind == "bonus_deduction" && in.Amount == nil {
 		return PenaltyView{}, problem.Field("amount", "required", "field.required")
 	}
-	if in.Amount != nil {
-		if err := money.Check("amount", *in.Amount, false); err != nil {
-			return PenaltyView{}, err
-		}
-	}
 	var out PenaltyView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		if in.Amount != nil {
+			if in.Amount.Currency == "" {
+				base, err := money.BaseCurrency(ctx, tx)
+				if err != nil {
+					return err
+				}
+				in.Amount.Currency = base
+			}
+			if err := money.Check("amount", *in.Amount, false); err != nil {
+				return err
+			}
+		}
 		c, err := s.load(ctx, tx, id)
 		if err != nil {
 			return err

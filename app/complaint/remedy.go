@@ -48,7 +48,8 @@ func tiersOf(t *tenants.Tenant) []policies.Tier {
 // the tenant's approval tiers for its amount (no amount: the lowest tier). Staff may not
 // promise it to the customer before it is approved (第25條.6). Fails with not_found,
 // validation_failed (input; an amount missing for a discount or compensation, a quantity for
-// a replacement or return; another currency than the tenant's) or conflict (the case is not
+// a replacement or return; another currency than the tenant's, which an amount without
+// currency is in) or conflict (the case is not
 // being investigated or planned).
 func (s *Service) ProposeRemedy(ctx context.Context, id uuid.UUID, in RemedyInput) (RemedyView, error) {
 	if err := cleanText(map[string]*string{"description": &in.Description}); err != nil {
@@ -62,11 +63,6 @@ func (s *Service) ProposeRemedy(ctx context.Context, id uuid.UUID, in RemedyInpu
 	}
 	if (in.Kind == RemedyReplacement || in.Kind == RemedyReturn) && in.Quantity == nil {
 		return RemedyView{}, problem.Field("quantity", "required", "field.required")
-	}
-	if in.Amount != nil {
-		if err := money.Check("amount", *in.Amount, false); err != nil {
-			return RemedyView{}, err
-		}
 	}
 	var out RemedyView
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
@@ -90,6 +86,13 @@ func (s *Service) ProposeRemedy(ctx context.Context, id uuid.UUID, in RemedyInpu
 			Status: RemedyPending, CreatedAt: s.now(), UpdatedAt: s.now(), Version: 1}
 		r.ApproverRole = tiers[0].Role
 		if in.Amount != nil {
+			// The tenant's currency when the amount names none.
+			if in.Amount.Currency == "" {
+				in.Amount.Currency = base
+			}
+			if err := money.Check("amount", *in.Amount, false); err != nil {
+				return err
+			}
 			if in.Amount.Currency != base {
 				return problem.Field("amount.currency", "invalid_choice", "complaint.currency", base)
 			}
@@ -413,7 +416,7 @@ func (s *Service) Approvals(ctx context.Context, tx *gorm.DB, limit int) ([]foll
 		if r.Amount != nil {
 			title += " " + r.Amount.StringFixed(2) + " " + r.Currency
 		}
-		out = append(out, followup.Approval{ID: r.ID, Entity: "complaint_remedy", Title: title})
+		out = append(out, followup.Approval{ID: r.ID, Entity: "complaint_remedy", Title: title, Link: "/complaints/" + c.ID.String()})
 		if len(out) == limit {
 			return out, nil
 		}
@@ -423,7 +426,7 @@ func (s *Service) Approvals(ctx context.Context, tx *gorm.DB, limit int) ([]foll
 		if c == nil {
 			continue
 		}
-		out = append(out, followup.Approval{ID: p.ID, Entity: "complaint_penalty", Title: c.Number + " " + p.Kind})
+		out = append(out, followup.Approval{ID: p.ID, Entity: "complaint_penalty", Title: c.Number + " " + p.Kind, Link: "/complaints/" + c.ID.String()})
 		if len(out) == limit {
 			break
 		}
