@@ -58,6 +58,11 @@ func TestRemedyTiers(t *testing.T) {
 				t.Errorf("%s approved twice: %d", tc.amount, resp.Status)
 			}
 		}
+		// An amount without a currency is in the tenant's.
+		plain := c.propose(t, v, map[string]any{"kind": "compensation", "amount": map[string]any{"amount": "10.50"}, "description": "无币种"})
+		if plain.Amount == nil || plain.Amount.Currency != "CNY" || plain.Amount.Amount != "10.5" && plain.Amount.Amount != "10.50" {
+			t.Errorf("amount without currency: %+v", plain.Amount)
+		}
 		// A higher role may approve what a lower one may.
 		r := c.propose(t, v, map[string]any{"kind": "compensation", "amount": cny("10.00"), "description": "运费"})
 		if resp := approve(c.gm, r); resp.Status != 200 {
