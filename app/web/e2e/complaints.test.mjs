@@ -66,7 +66,7 @@ ui('investigation and a plan: a compensation the sales manager must approve', as
   await form.getByRole('button', { name: '提出方案' }).click();
   const row = page.getByTestId('remedies').locator('tr.ant-table-row').first();
   await row.getByText('待审批').waitFor();
-  await row.getByText('销售部经理').waitFor();
+  await row.getByText('销售经理').waitFor();
   // Customer service cannot approve it, and the plan cannot be approved while it waits.
   assert.equal(await row.getByTestId('approve-remedy').count(), 0);
   await page.getByTestId('move-plan_proposed').click();
@@ -99,7 +99,7 @@ ui('resolution, and the customer does not accept: a linked follow-up case', asyn
   await page.getByTestId('ask-comment').fill('客户认为赔偿金额不足');
   await page.getByRole('button', { name: /OK|确\s*定/ }).click();
   await page.waitForURL((u) => u.href !== state.caseUrl && /\/complaints\/[0-9a-f-]{36}$/.test(u.pathname));
-  const next = await page.getByTestId('complaint-number').innerText();
+  const next = await page.getByTestId('complaint-number').filter({ hasNotText: state.number }).innerText();
   assert.notEqual(next, state.number);
   assert.equal(await page.getByTestId('complaint-status').innerText(), '已受理');
   await page.getByText('原客诉').waitFor();
