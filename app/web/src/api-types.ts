@@ -3492,6 +3492,7 @@ export interface components {
         FollowupApproval: {
             entity?: string;
             id?: components["schemas"]["UuidUUID"];
+            link?: string;
             title?: string;
         };
         FollowupCreateInput: {
