@@ -24,6 +24,7 @@ import (
 
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/customer"
+	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/opportunity"
@@ -252,7 +253,8 @@ func (s *Service) intake(ctx context.Context, tx *gorm.DB, in Input, from *Compl
 	return c, nil
 }
 
-// checkRefs checks the case's contact, order and responsible department and user.
+// checkRefs checks the case's contact, order (one of the customer's) and responsible
+// department and user.
 func checkRefs(tx *gorm.DB, c *Complaint) error {
 	if c.ContactID != nil {
 		ok, err := customer.ContactOf(tx, c.CustomerID, *c.ContactID)
@@ -261,6 +263,23 @@ func checkRefs(tx *gorm.DB, c *Complaint) error {
 		}
 		if !ok {
 			return problem.Field("contact_id", "not_found", "field.not_found")
+		}
+	}
+	if c.OrderID != nil {
+		o, ok, err := deal.OrderOf(tx, c.CustomerID, *c.OrderID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return problem.Field("order_id", "not_found", "field.not_found")
+		}
+		// The order fills in what the complaint leaves out.
+		if c.OrderNumber == "" {
+			c.OrderNumber = o.Number
+		}
+		if c.ShipDate == nil && o.ShippedAt != nil {
+			d := o.ShippedAt.UTC().Format("2006-01-02")
+			c.ShipDate = &d
 		}
 	}
 	if c.ResponsibleUserID != nil {

@@ -204,3 +204,30 @@ func TestSevereGoesToTheVicePresident(t *testing.T) {
 		}
 	})
 }
+
+func TestIntakeLinksTheOrder(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		c := newCompany(t, env)
+		var o struct {
+			ID     string `json:"id"`
+			Number string `json:"number"`
+		}
+		c.sales1.MustDo(t, "POST", "/api/v1/orders", map[string]any{"customer_id": c.salesCustomer, "number": "SO-7788",
+			"amount": cny("12000.00"), "order_date": "2026-10-01"}, 201, &o)
+		var v struct {
+			OrderID     string `json:"order_id"`
+			OrderNumber string `json:"order_number"`
+		}
+		c.sales1.MustDo(t, "POST", "/api/v1/complaints", map[string]any{"customer_id": c.salesCustomer, "channel": "phone",
+			"content": "包装破损", "category": "handling", "order_id": o.ID}, 201, &v)
+		if v.OrderID != o.ID || v.OrderNumber != "SO-7788" {
+			t.Errorf("linked order: %+v", v)
+		}
+		// Another customer's order is not this complaint's.
+		r := c.cs.Do(t, "POST", "/api/v1/complaints", intake(map[string]any{"customer_id": c.customer, "order_id": o.ID}))
+		if r.Status != 422 {
+			t.Fatalf("another customer's order: %d %s", r.Status, r.Body)
+		}
+		r.Problem(t).WantField(t, "order_id", "not_found")
+	})
+}
