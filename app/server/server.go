@@ -43,6 +43,7 @@ import (
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
+	"github.com/smecrm/crm/app/risk"
 	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
@@ -78,6 +79,8 @@ type Server struct {
 	Surveys *survey.Service
 	// Incidents are emergency incidents and the customers they affect.
 	Incidents *incident.Service
+	// Risk is credit assessments, exposure and risk warnings.
+	Risk *risk.Service
 	Links     *publiclink.Links
 	Jobs      *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
@@ -225,6 +228,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Risk = &risk.Service{DB: db, Authz: authz, Deals: s.Deals, Notify: s.Notify, Tasks: s.FollowUps.ScheduleTask, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -256,6 +260,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		service.MoveCustomerRecords,  // work orders
 		survey.MoveCustomerRecords,   // surveys
 		incident.MoveCustomerRecords, // incidents that affected it
+		risk.MoveCustomerRecords,     // credit assessments and risk warnings
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems, // follow-ups
@@ -263,12 +268,17 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		service.TimelineItems,  // work orders
 		survey.TimelineItems,   // surveys sent and received
 		incident.TimelineItems, // incidents that affect it
+		risk.TimelineItems,     // credit assessments and risk warnings
 	)
 	// A signed-off work order gets its opinion survey (when the service settings have them on).
 	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
 	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
 	// applications to decide.
-	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
+	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals, s.Risk.Approvals)
+	// Credit risk: a contract over its customer's limit goes one approval tier higher, and
+	// what the customer owes is re-evaluated when contracts, plans or payments change.
+	s.Deals.CreditGate = s.Risk.Gate
+	s.Deals.ReceivablesChanged = append(s.Deals.ReceivablesChanged, s.Risk.OnReceivablesChanged)
 	s.Platform.AddCount("customers", customer.CountLive)
 	// Each area's own block of /settings, stored, merged and validated by tenants.
 	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
@@ -276,6 +286,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	// work order numbering, warranty default, surveys, sign-off link validity
 	s.Tenants.AddSection(service.SettingsSection)
 	s.Tenants.AddSection(survey.Settings) // survey link validity
+	s.Tenants.AddSection(risk.Settings)   // credit weights, rating bands, warning thresholds
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
@@ -285,6 +296,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.WorkOrders.RegisterJobs(s.Jobs)
 	s.Surveys.RegisterJobs(s.Jobs)
 	s.Incidents.RegisterJobs(s.Jobs)
+	s.Risk.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -320,6 +332,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	service.API{S: s.WorkOrders}.Routes(v1)
 	survey.API{S: s.Surveys}.Routes(v1)
 	incident.API{S: s.Incidents}.Routes(v1)
+	risk.API{S: s.Risk}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)
