@@ -124,10 +124,14 @@ func (s *Service) ContractCheck(ctx context.Context, id uuid.UUID) (CreditCheck,
 }
 
 // OnReceivablesChanged is the sales module's ReceivablesChanged listener.
-func (s *Service) OnReceivablesChanged(ctx context.Context, customerID uuid.UUID) { s.Reevaluate(ctx, customerID) }
+func (s *Service) OnReceivablesChanged(ctx context.Context, customerID uuid.UUID) {
+	s.Reevaluate(ctx, customerID)
+}
 
 // OnComplaint is for the complaint area to call after a complaint of customerID commits.
-func (s *Service) OnComplaint(ctx context.Context, customerID uuid.UUID) { s.Reevaluate(ctx, customerID) }
+func (s *Service) OnComplaint(ctx context.Context, customerID uuid.UUID) {
+	s.Reevaluate(ctx, customerID)
+}
 
 // roleName is a role's name in locale (its key for a custom role).
 func roleName(key, locale string) string {

@@ -48,8 +48,8 @@ type Options struct {
 // DefaultOptions are a tenant's risk settings until it changes them.
 func DefaultOptions() Options {
 	return Options{
-		Weights: Weights{Financial: 30, Results: 25, Record: 30, Reputation: 15},
-		Bands: []Band{{"AAA", 90}, {"AA", 80}, {"A", 70}, {"BBB", 60}, {"BB", 50}, {"B", 40}, {"C", 0}},
+		Weights:      Weights{Financial: 30, Results: 25, Record: 30, Reputation: 15},
+		Bands:        []Band{{"AAA", 90}, {"AA", 80}, {"A", 70}, {"BBB", 60}, {"BB", 50}, {"B", 40}, {"C", 0}},
 		ValidityDays: 365, ReviewLeadDays: 30, WarningShare: decimal.RequireFromString("0.8"), OverdueDays: 30,
 		ComplaintCount: 3, ComplaintWindowDays: 30, SilenceDays: 90,
 	}

@@ -40,10 +40,10 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/publiclink"
 	"github.com/smecrm/crm/app/ratelimit"
+	"github.com/smecrm/crm/app/risk"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
-	"github.com/smecrm/crm/app/risk"
 	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
@@ -80,9 +80,9 @@ type Server struct {
 	// Incidents are emergency incidents and the customers they affect.
 	Incidents *incident.Service
 	// Risk is credit assessments, exposure and risk warnings.
-	Risk *risk.Service
-	Links     *publiclink.Links
-	Jobs      *jobs.Queue
+	Risk  *risk.Service
+	Links *publiclink.Links
+	Jobs  *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
