@@ -83,7 +83,9 @@ func TestAssessCustomer(t *testing.T) {
 				Check: func(t *testing.T, r *apitest.Response) { r.Problem(t).WantField(t, "risk.bands", "invalid") }},
 			{Name: "warning share above 1", Method: "PATCH", URL: "/api/v1/settings", As: c.co.Owner,
 				Body: map[string]any{"risk": map[string]any{"warning_share": "1.5"}}, Status: 422,
-				Check: func(t *testing.T, r *apitest.Response) { r.Problem(t).WantField(t, "risk.warning_share", "out_of_range") }},
+				Check: func(t *testing.T, r *apitest.Response) {
+					r.Problem(t).WantField(t, "risk.warning_share", "out_of_range")
+				}},
 		})
 
 		// History: newest first, every assessment kept; the auditor reads, another tenant does not.
@@ -112,7 +114,9 @@ func TestAssessCustomer(t *testing.T) {
 		if n := env.CountRows(t, "audit_log", "tenant_id = ? AND entity = ? AND entity_id = ?", c.co.ID, "credit_assessment", a.ID.String()); n != 1 {
 			t.Errorf("audit entries: %d", n)
 		}
-		var tl struct{ Items []struct{ Kind, Summary string } }
+		var tl struct {
+			Items []struct{ Kind, Summary string }
+		}
 		c.sales1.MustDo(t, "GET", "/api/v1/customers/"+c.cust1.String()+"/timeline", nil, 200, &tl)
 		found := 0
 		for _, it := range tl.Items {

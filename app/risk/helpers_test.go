@@ -79,7 +79,9 @@ func assessBody(limit string) map[string]any {
 	return map[string]any{"scores": scores(90, 80, 85, 70), "proposed_limit": cny(limit), "evidence": "2025 年审计报告；银行资信证明"}
 }
 
-func assessURL(id uuid.UUID) string { return "/api/v1/customers/" + id.String() + "/credit-assessments" }
+func assessURL(id uuid.UUID) string {
+	return "/api/v1/customers/" + id.String() + "/credit-assessments"
+}
 
 func (c *company) assess(t testing.TB, as *apitest.Client, customer uuid.UUID, limit string) assessment {
 	t.Helper()
@@ -120,15 +122,15 @@ type warning struct {
 }
 
 type credit struct {
-	Rating      string        `json:"rating"`
-	Limit       *moneyJSON    `json:"limit"`
-	ValidUntil  *string       `json:"valid_until"`
-	Exposure    exposureJSON  `json:"exposure"`
-	Lines       []line        `json:"lines"`
-	Utilisation *string       `json:"utilisation"`
-	RiskLevel   string        `json:"risk_level"`
-	Warnings    []warning     `json:"warnings"`
-	Pending     *assessment   `json:"pending"`
+	Rating      string       `json:"rating"`
+	Limit       *moneyJSON   `json:"limit"`
+	ValidUntil  *string      `json:"valid_until"`
+	Exposure    exposureJSON `json:"exposure"`
+	Lines       []line       `json:"lines"`
+	Utilisation *string      `json:"utilisation"`
+	RiskLevel   string       `json:"risk_level"`
+	Warnings    []warning    `json:"warnings"`
+	Pending     *assessment  `json:"pending"`
 }
 
 func creditOf(t testing.TB, as *apitest.Client, id uuid.UUID) credit {
