@@ -2022,7 +2022,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue a one-time sign-off link for the customer
+         * Issue a one-time sign-off link for the customer (send: also mail it to the contact)
          * @description Requires permission `update` on `workorder`.
          */
         post: operations["workOrderSignOffLink"];
@@ -2930,6 +2930,7 @@ export interface components {
             updated_at?: string;
             /** Format: int64 */
             version?: number;
+            work_order_id?: components["schemas"]["UuidUUID"];
         };
         DealPlanInput: {
             installments?: components["schemas"]["DealInstallmentInput"][] | null;
@@ -3647,9 +3648,14 @@ export interface components {
         ServiceItemsGithubComSmecrmCrmAppServiceRemoteView: {
             items?: components["schemas"]["ServiceRemoteView"][] | null;
         };
+        ServiceLinkInput: {
+            send?: boolean;
+        };
         ServiceLinkView: {
             /** Format: date-time */
             expires_at?: string;
+            mail_status?: string;
+            mail_to?: string;
             url?: string;
         };
         ServicePartInput: {
@@ -3807,6 +3813,7 @@ export interface components {
             fault?: string;
             fee?: components["schemas"]["MoneyMoney"];
             fee_method?: string;
+            fee_payment_id?: components["schemas"]["UuidUUID"];
             has_signature?: boolean;
             id?: components["schemas"]["UuidUUID"];
             invoice_number?: string;
@@ -9470,6 +9477,7 @@ export interface operations {
                 cursor?: string;
                 customer_id?: string;
                 contract_id?: string;
+                work_order_id?: string;
                 received_after?: string;
                 received_before?: string;
             };
@@ -13230,7 +13238,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ServiceLinkInput"];
+            };
+        };
         responses: {
             /** @description Created */
             201: {
