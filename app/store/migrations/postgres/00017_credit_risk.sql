@@ -84,7 +84,37 @@ SELECT crm_enable_rls('risk_measures');
 -- reason is kept on the contract for the approver to read.
 ALTER TABLE contracts ADD COLUMN approval_reason text NOT NULL DEFAULT '';
 
+
+-- Grants added to policies/default_policy.csv with credit risk (sales managers: risk; sales
+-- people: read, assess and record measures for their own customers) are given to the
+-- built-in roles of tenants that signed up before, as 00015 did; a grant a tenant already
+-- has is left alone. RLS is forced on casbin_rule and roles, so it runs as each tenant.
+-- +goose StatementBegin
+DO $$
+DECLARE t uuid;
+BEGIN
+  FOR t IN SELECT id FROM tenants ORDER BY id LOOP
+    PERFORM set_config('app.tenant_id', t::text, true);
+    INSERT INTO casbin_rule (ptype, v0, v1, v2, v3)
+    SELECT 'p', g.role, t::text, g.obj, g.act
+    FROM (VALUES
+  ('sales_manager', 'risk', '*'),
+  ('salesperson', 'risk', 'read'),
+  ('salesperson', 'risk', 'create'),
+  ('salesperson', 'risk', 'update')
+    ) AS g(role, obj, act)
+    JOIN roles r ON r.key = g.role AND r.builtin
+    WHERE NOT EXISTS (SELECT 1 FROM casbin_rule c
+                      WHERE c.ptype = 'p' AND c.v0 = g.role AND c.v1 = t::text AND c.v2 = g.obj AND c.v3 = g.act);
+  END LOOP;
+  PERFORM set_config('app.tenant_id', '', true);
+END
+$$;
+-- +goose StatementEnd
+UPDATE tenants SET policy_version = policy_version + 1;
+
 -- +goose Down
+-- The backfilled grants stay: they are the tenants' policies now.
 ALTER TABLE contracts DROP COLUMN approval_reason;
 DROP TABLE risk_measures;
 DROP TABLE risk_warnings;

@@ -81,7 +81,24 @@ CREATE INDEX risk_measures_warning ON risk_measures (tenant_id, warning_id);
 -- reason is kept on the contract for the approver to read.
 ALTER TABLE contracts ADD COLUMN approval_reason TEXT NOT NULL DEFAULT '';
 
+
+-- Grants added to policies/default_policy.csv with credit risk, given to the built-in roles of
+-- tenants that signed up before (as 00015 did); a grant a tenant already has is left alone.
+WITH g(role, obj, act) AS (VALUES
+  ('sales_manager', 'risk', '*'),
+  ('salesperson', 'risk', 'read'),
+  ('salesperson', 'risk', 'create'),
+  ('salesperson', 'risk', 'update')
+)
+INSERT INTO casbin_rule (ptype, v0, v1, v2, v3)
+SELECT 'p', g.role, r.tenant_id, g.obj, g.act
+FROM g JOIN roles r ON r.key = g.role AND r.builtin
+WHERE NOT EXISTS (SELECT 1 FROM casbin_rule c
+                  WHERE c.ptype = 'p' AND c.v0 = g.role AND c.v1 = r.tenant_id AND c.v2 = g.obj AND c.v3 = g.act);
+UPDATE tenants SET policy_version = policy_version + 1;
+
 -- +goose Down
+-- The backfilled grants stay: they are the tenants' policies now.
 ALTER TABLE contracts DROP COLUMN approval_reason;
 DROP TABLE risk_measures;
 DROP TABLE risk_warnings;
