@@ -15,7 +15,7 @@ type noInput struct{}
 
 // Routes registers the endpoints: reading needs risk:read, assessing risk:create, deciding an
 // assessment risk:approve, recording a measure risk:update; the contract's credit check
-// contract:read.
+// contract:read (quote:read for a quote's).
 func (a API) Routes(r *api.Router) {
 	s := a.S
 	tag := "risk"
@@ -37,4 +37,6 @@ func (a API) Routes(r *api.Router) {
 		api.Call(func(ctx context.Context, _ noInput) (Dashboard, error) { return s.Dashboard(ctx) }))
 	api.Handle(r, api.Op{Method: "GET", Path: "/contracts/:id/credit-check", ID: "checkContractCredit", Summary: "What submitting a contract means for its customer's credit limit", Tag: tag, Perm: api.Perm{Object: "contract", Action: "read"}},
 		api.CallByID(s.ContractCheck))
+	api.Handle(r, api.Op{Method: "GET", Path: "/quotes/:id/credit-check", ID: "checkQuoteCredit", Summary: "What a contract for a quote's total would mean for its customer's credit limit", Tag: tag, Perm: api.Perm{Object: "quote", Action: "read"}},
+		api.CallByID(s.QuoteCheck))
 }

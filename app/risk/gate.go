@@ -105,19 +105,36 @@ func (s *Service) ContractCheck(ctx context.Context, id uuid.UUID) (CreditCheck,
 	if err != nil {
 		return CreditCheck{}, err
 	}
+	return s.amountCheck(ctx, c.CustomerID, c.Amount)
+}
+
+// QuoteCheck is GET /quotes/{id}/credit-check: what a contract for the quote's total would
+// mean for its customer's credit limit, for the salesperson to see before sending it (quotes
+// have no review; the contract made from it is routed by Gate). Fails with not_found or
+// conflict no_rate.
+func (s *Service) QuoteCheck(ctx context.Context, id uuid.UUID) (CreditCheck, error) {
+	q, err := s.Deals.GetQuote(ctx, id)
+	if err != nil {
+		return CreditCheck{}, err
+	}
+	return s.amountCheck(ctx, q.CustomerID, q.Total)
+}
+
+// amountCheck is the check of amount for customerID under the tenant's tiers today.
+func (s *Service) amountCheck(ctx context.Context, customerID uuid.UUID, amount money.Money) (CreditCheck, error) {
 	var out CreditCheck
-	err = s.DB.Read(ctx, func(tx *gorm.DB) error {
+	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		st, err := loadState(ctx, tx, now)
 		if err != nil {
 			return err
 		}
-		base, err := st.conv.ToBase(c.Amount, now)
+		base, err := st.conv.ToBase(amount, now)
 		if err != nil {
-			return problem.New(problem.Conflict, "no_rate", c.Amount.Currency, now.Format(time.DateOnly))
+			return problem.New(problem.Conflict, "no_rate", amount.Currency, now.Format(time.DateOnly))
 		}
 		tiers := st.tiers()
-		out, err = s.check(ctx, tx, c.CustomerID, c.Amount, base, policies.ApproverFor(tiers, base), tiers, now)
+		out, err = s.check(ctx, tx, customerID, amount, base, policies.ApproverFor(tiers, base), tiers, now)
 		return err
 	})
 	return out, err

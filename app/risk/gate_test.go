@@ -139,3 +139,38 @@ func TestRiskDashboard(t *testing.T) {
 		}
 	})
 }
+
+// A quote has no review of its own: its check tells the salesperson, before sending it, what a
+// contract for its total would do to the customer's limit.
+func TestQuoteCreditCheck(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		c := newCompany(t, env)
+		other := newCompany(t, env)
+		c.assess(t, c.gm, c.cust1, "1000")
+		var prod struct{ ID uuid.UUID }
+		c.co.Owner.MustDo(t, "POST", "/api/v1/products", map[string]any{"code": "M-1", "name": "主轴", "price": cny("600.00")}, 201, &prod)
+		quote := func(qty string) string {
+			var q struct{ ID uuid.UUID }
+			c.sales1.MustDo(t, "POST", "/api/v1/quotes", map[string]any{"customer_id": c.cust1, "currency": "CNY",
+				"lines": []map[string]any{{"product_id": prod.ID, "quantity": qty}}}, 201, &q)
+			return "/api/v1/quotes/" + q.ID.String() + "/credit-check"
+		}
+		over, within := quote("2"), quote("1")
+		env.Run(t, []apitest.Scenario{
+			{Name: "no login", Method: "GET", URL: over, Status: 401},
+			{Name: "another tenant", Method: "GET", URL: over, As: other.gm, Status: 404},
+			{Name: "wrong role", Method: "GET", URL: over, As: c.tech, Status: 403},
+			{Name: "outside the scope", Method: "GET", URL: over, As: c.sales2, Status: 404},
+			{Name: "missing", Method: "GET", URL: "/api/v1/quotes/" + uuid.Must(uuid.NewV7()).String() + "/credit-check", As: c.gm, Status: 404},
+		})
+		var ck check
+		c.sales1.MustDo(t, "GET", over, nil, 200, &ck)
+		if !ck.Exceeds || ck.After.Amount != "1200.00" || ck.ApproverRole != "vice_president" || ck.EscalatedRole != "general_manager" || ck.Reason == "" {
+			t.Errorf("quote over the limit: %+v", ck)
+		}
+		c.sales1.MustDo(t, "GET", within, nil, 200, &ck)
+		if ck.Exceeds || ck.EscalatedRole != "sales_manager" || ck.Reason != "" {
+			t.Errorf("quote within the limit: %+v", ck)
+		}
+	})
+}
