@@ -72,9 +72,13 @@ func dayOf(t time.Time) time.Time {
 
 // creditCustomers are the customers credit risk watches: those with an assessment or a
 // signed contract, live (not deleted).
-func creditCustomers(tx *gorm.DB) ([]uuid.UUID, error) {
+func creditCustomers(tx *gorm.DB, among ...uuid.UUID) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
-	err := tx.Model(&customer.Customer{}).Where("deleted_at IS NULL").
+	q := tx.Model(&customer.Customer{}).Where("deleted_at IS NULL")
+	if len(among) > 0 {
+		q = q.Where("id IN ?", among)
+	}
+	err := q.
 		Where("id IN (?) OR id IN (?)", tx.Model(&Assessment{}).Select("customer_id"),
 			tx.Model(&deal.Contract{}).Select("customer_id").Where("status = ?", deal.ContractSigned)).
 		Order("id").Pluck("id", &ids).Error
@@ -232,13 +236,17 @@ func setRiskLevel(tx *gorm.DB, id uuid.UUID, level string) error {
 	return tx.Model(&customer.Customer{}).Where("id = ?", id).UpdateColumn("credit", datatypes.NewJSONType(cr)).Error
 }
 
-// Evaluate re-evaluates customers in the context tenant now and tells the owners of the
+// Evaluate re-evaluates those of customers credit risk watches (an assessment or a signed
+// contract: the daily job's customers) in the context tenant now and tells the owners of the
 // warnings it raised. It answers how many were raised.
 func (s *Service) Evaluate(ctx context.Context, customers []uuid.UUID) (int, error) {
 	var raised []Warning
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		var err error
-		raised, err = s.evaluate(ctx, tx, customers, s.now())
+		watched, err := creditCustomers(tx, customers...)
+		if err != nil || len(watched) == 0 {
+			return err
+		}
+		raised, err = s.evaluate(ctx, tx, watched, s.now())
 		return err
 	})
 	if err != nil {

@@ -110,3 +110,23 @@ ui('the general manager reads the reason on the escalated contract and approves 
   await shot(gm, 'risk-dashboard');
   assert.deepEqual(state.pageErrors || [], []);
 });
+
+ui('a raised limit the salesperson proposes waits on the general manager's home page', async () => {
+  const a = await apiCall(state.sales, 'POST', `/api/v1/customers/${state.customer}/credit-assessments`, {
+    scores: { financial: 95, results: 90, record: 92, reputation: 90 }, proposed_limit: { amount: '8000', currency: 'CNY' }, evidence: '新增担保' });
+  assert.equal(a.status, 201, JSON.stringify(a.body));
+  assert.equal(a.body.status, 'pending');
+  assert.equal(a.body.approver_role, 'general_manager');
+  const gm = state.gm;
+  state.current = gm;
+  await gm.goto('/');
+  const item = gm.getByTestId('credit-approval').filter({ hasText: '宁波精工' });
+  await item.getByText(/AAA/).waitFor();
+  await shot(gm, 'risk-home-approval');
+  await item.getByRole('button', { name: '批准' }).click();
+  await item.waitFor({ state: 'detached' });
+  const credit = (await apiCall(gm, 'GET', `/api/v1/customers/${state.customer}/credit`)).body;
+  assert.equal(credit.limit.amount, '8000.00');
+  assert.equal(credit.rating, 'AAA');
+  assert.deepEqual(state.pageErrors || [], []);
+});
