@@ -111,7 +111,7 @@ ui('the general manager reads the reason on the escalated contract and approves 
   assert.deepEqual(state.pageErrors || [], []);
 });
 
-ui('a raised limit the salesperson proposes waits on the general manager's home page', async () => {
+ui("a raised limit the salesperson proposes waits on the general manager's home page", async () => {
   const a = await apiCall(state.sales, 'POST', `/api/v1/customers/${state.customer}/credit-assessments`, {
     scores: { financial: 95, results: 90, record: 92, reputation: 90 }, proposed_limit: { amount: '8000', currency: 'CNY' }, evidence: '新增担保' });
   assert.equal(a.status, 201, JSON.stringify(a.body));
