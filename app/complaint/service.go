@@ -50,8 +50,11 @@ type Service struct {
 	Notify *notify.Service
 	Mail   notify.Mailer
 	Jobs   *jobs.Queue
-	Log    *slog.Logger
-	Now    func() time.Time
+	// OnOpened are told of each new case's customer after it commits (credit risk watches for
+	// a spike of complaints).
+	OnOpened []func(ctx context.Context, customerID uuid.UUID)
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -248,6 +251,9 @@ func (s *Service) intake(ctx context.Context, tx *gorm.DB, in Input, from *Compl
 		s.acknowledge(bg, &opened, company, cal.Loc)
 		if opened.Severity == SeveritySevere {
 			s.tellVicePresidents(bg, &opened)
+		}
+		for _, f := range s.OnOpened {
+			f(bg, opened.CustomerID)
 		}
 	})
 	return c, nil

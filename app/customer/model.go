@@ -92,6 +92,9 @@ type Credit struct {
 	Rating     string           `json:"rating"`
 	Limit      *decimal.Decimal `json:"limit"`
 	ValidUntil *datatypes.Date  `json:"valid_until"`
+	// RiskLevel is low, medium or high from the customer's open risk warnings (app/risk);
+	// classification rules and plugins read it beside the rating.
+	RiskLevel string `json:"risk_level,omitempty"`
 }
 
 // Scale is the customer's size.

@@ -69,6 +69,10 @@ type Contract struct {
 	// ServiceCoverage says the contract covers the customer's after-sales service while it
 	// runs: work orders of its customer are proposed as contract service (type B).
 	ServiceCoverage bool
+
+	// ApprovalReason says why the contract went to a more senior reviewer than its amount
+	// needs (the customer's credit limit); "" when it did not.
+	ApprovalReason string
 }
 
 // Key is the contract's ID.
@@ -112,6 +116,9 @@ type ContractView struct {
 	Version       int64       `json:"version"`
 
 	ServiceCoverage bool `json:"service_coverage"`
+
+	// ApprovalReason: why the review went to a more senior role (credit limit), "" if not.
+	ApprovalReason string `json:"approval_reason"`
 }
 
 func contractView(c *Contract) ContractView {
@@ -121,7 +128,7 @@ func contractView(c *Contract) ContractView {
 		ApproverRole: c.ApproverRole, SubmittedAt: c.SubmittedAt, SubmittedBy: c.SubmittedBy, ReviewedBy: c.ReviewedBy,
 		ReviewedAt: c.ReviewedAt, ReviewComment: c.ReviewComment, SignedOn: opportunity.FormatDate(c.SignedOn), SignedAt: c.SignedAt,
 		Overdue: c.Overdue, OwnerID: c.OwnerID, DepartmentID: c.DepartmentID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version,
-		ServiceCoverage: c.ServiceCoverage}
+		ServiceCoverage: c.ServiceCoverage, ApprovalReason: c.ApprovalReason}
 }
 
 // ContractInput is the body of POST /contracts.
@@ -423,6 +430,9 @@ func (s *Service) mutateContract(ctx context.Context, id uuid.UUID, version int6
 		}
 		return outbox.Publish(ctx, tx, event, "contract", c.ID, map[string]any{"contract": out})
 	})
+	if err == nil {
+		s.changed(ctx, out.CustomerID)
+	}
 	return out, err
 }
 
@@ -475,9 +485,18 @@ func (s *Service) Submit(ctx context.Context, id uuid.UUID, version int64) (Cont
 			return problem.New(problem.Conflict, "transition", c.Status, ContractUnderReview)
 		}
 		now := s.now()
-		role, _, _, err := approver(ctx, tx, c, now)
+		role, tiers, base, err := approver(ctx, tx, c, now)
 		if err != nil {
 			return err
+		}
+		c.ApprovalReason = ""
+		if s.CreditGate != nil {
+			d, err := s.CreditGate(ctx, tx, CreditRequest{ContractID: c.ID, CustomerID: c.CustomerID, Amount: c.money(), Base: base,
+				Role: role, Tiers: tiers, Day: now})
+			if err != nil {
+				return err
+			}
+			role, c.ApprovalReason = d.Role, d.Reason
 		}
 		actor := tenantctx.ActorFrom(ctx).UserID
 		c.Status, c.ApproverRole, c.SubmittedAt, c.SubmittedBy = ContractUnderReview, role, &now, &actor

@@ -163,6 +163,7 @@ func (s *Service) checkPlanTotal(tx *gorm.DB, c *Contract, extra decimal.Decimal
 // and they are in the contract's currency. Fails with not_found or validation_failed.
 func (s *Service) AddInstallments(ctx context.Context, contractID uuid.UUID, in PlanInput) (PlanView, error) {
 	var out PlanView
+	var customerID uuid.UUID
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		c, err := loadScoped[Contract](ctx, s, tx, contractID, "entity.contract")
 		if err != nil {
@@ -215,8 +216,12 @@ func (s *Service) AddInstallments(ctx context.Context, contractID uuid.UUID, in 
 		if err != nil {
 			return err
 		}
+		customerID = c.CustomerID
 		return audit.Record(ctx, tx, "plan", "contract", c.ID.String(), nil, map[string]any{"installments_added": len(rows), "planned": out.Planned})
 	})
+	if err == nil {
+		s.changed(ctx, customerID)
+	}
 	return out, err
 }
 
@@ -502,6 +507,9 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 		}
 		return outbox.Publish(ctx, tx, "payment.received", "payment", p.ID, map[string]any{"payment": out})
 	})
+	if err == nil {
+		s.changed(ctx, out.CustomerID)
+	}
 	return out, err
 }
 
@@ -630,6 +638,9 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 		}
 		return outbox.Publish(ctx, tx, "payment.updated", "payment", p.ID, map[string]any{"payment": out})
 	})
+	if err == nil {
+		s.changed(ctx, out.CustomerID)
+	}
 	return out, err
 }
 

@@ -30,6 +30,13 @@ type Service struct {
 	Authz *policies.Authorizer
 	Opps  *opportunity.Service
 	Now   func() time.Time
+
+	// CreditGate, when set, may send a submitted contract to a more senior reviewer because
+	// of its customer's credit limit (app/risk).
+	CreditGate CreditGate
+	// ReceivablesChanged are told, after the commit, of a customer whose contracts, plan or
+	// payments changed (credit risk re-evaluates it).
+	ReceivablesChanged []func(ctx context.Context, customerID uuid.UUID)
 }
 
 func (s *Service) now() time.Time {

@@ -47,6 +47,7 @@ var tableOwners = map[string]string{
 	"calendar_days": "app/workday",
 	"complaints":    "app/complaint", "complaint_events": "app/complaint", "complaint_remedies": "app/complaint",
 	"complaint_penalties": "app/complaint", "complaint_sequences": "app/complaint",
+	"credit_assessments": "app/risk", "risk_warnings": "app/risk", "risk_measures": "app/risk",
 }
 
 // knownReaders are the reads of another package's table that remain, each with its reason. The

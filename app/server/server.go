@@ -41,6 +41,7 @@ import (
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/publiclink"
 	"github.com/smecrm/crm/app/ratelimit"
+	"github.com/smecrm/crm/app/risk"
 	"github.com/smecrm/crm/app/salesreport"
 	"github.com/smecrm/crm/app/service"
 	"github.com/smecrm/crm/app/store"
@@ -83,8 +84,10 @@ type Server struct {
 	// Complaints are customer complaints; Calendar the tenants' working calendars.
 	Complaints *complaint.Service
 	Calendar   *workday.Service
-	Links      *publiclink.Links
-	Jobs       *jobs.Queue
+	// Risk is credit assessments, exposure and risk warnings.
+	Risk  *risk.Service
+	Links *publiclink.Links
+	Jobs  *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -232,6 +235,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Complaints = &complaint.Service{DB: db, Authz: authz, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer, Jobs: s.Jobs,
 		Log: log, Now: opt.Now}
 	s.Calendar = &workday.Service{DB: db, Now: opt.Now}
+	s.Risk = &risk.Service{DB: db, Authz: authz, Deals: s.Deals, Notify: s.Notify, Tasks: s.FollowUps.ScheduleTask, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -264,6 +268,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		survey.MoveCustomerRecords,    // surveys
 		incident.MoveCustomerRecords,  // incidents that affected it
 		complaint.MoveCustomerRecords, // complaints
+		risk.MoveCustomerRecords,      // credit assessments and risk warnings
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
 		followup.TimelineItems,  // follow-ups
@@ -272,6 +277,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		survey.TimelineItems,    // surveys sent and received
 		incident.TimelineItems,  // incidents that affect it
 		complaint.TimelineItems, // complaints
+		risk.TimelineItems,      // credit assessments and risk warnings
 	)
 	// A signed-off work order gets its opinion survey (when the service settings have them on).
 	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
@@ -279,7 +285,14 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Surveys.OnFlagged = append(s.Surveys.OnFlagged, s.Complaints.OnSurveyFlagged)
 	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
 	// applications to decide.
-	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals, s.Complaints.Approvals)
+	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals, s.Complaints.Approvals, s.Risk.Approvals)
+	// Credit risk: a contract over its customer's limit goes one approval tier higher, and
+	// what the customer owes is re-evaluated when contracts, plans or payments change.
+	s.Deals.CreditGate = s.Risk.Gate
+	s.Deals.ReceivablesChanged = append(s.Deals.ReceivablesChanged, s.Risk.OnReceivablesChanged)
+	// and when a complaint comes in: many complaints in a short window are a warning of their own.
+	s.Risk.Complaints = complaint.CountSince
+	s.Complaints.OnOpened = append(s.Complaints.OnOpened, s.Risk.OnComplaint)
 	s.Platform.AddCount("customers", customer.CountLive)
 	// Each area's own block of /settings, stored, merged and validated by tenants.
 	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
@@ -288,6 +301,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Tenants.AddSection(service.SettingsSection)
 	s.Tenants.AddSection(survey.Settings)    // survey link validity
 	s.Tenants.AddSection(complaint.Settings) // complaint numbers, due-soon warning, report days
+	s.Tenants.AddSection(risk.Settings)      // credit weights, rating bands, warning thresholds
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
@@ -298,6 +312,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Surveys.RegisterJobs(s.Jobs)
 	s.Incidents.RegisterJobs(s.Jobs)
 	s.Complaints.RegisterJobs(s.Jobs)
+	s.Risk.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -335,6 +350,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	incident.API{S: s.Incidents}.Routes(v1)
 	complaint.API{S: s.Complaints}.Routes(v1)
 	workday.API{S: s.Calendar}.Routes(v1)
+	risk.API{S: s.Risk}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)

@@ -38,7 +38,8 @@ type classifier struct {
 func classifyInput(in customer.ClassifyInput) sdk.ClassifyInput {
 	v := in.Customer
 	c := sdk.Customer{ID: v.ID.String(), Type: v.Type, Name: v.Name, Industry: v.Industry, Region: v.Region, Source: v.Source,
-		Stage: v.Stage, Tier: v.Tier, Tags: v.Tags, CustomFields: v.CustomFields, CreatedAt: v.CreatedAt}
+		Stage: v.Stage, Tier: v.Tier, Tags: v.Tags, CustomFields: v.CustomFields, CreatedAt: v.CreatedAt,
+		CreditRating: v.Credit.Rating, RiskLevel: v.Credit.RiskLevel}
 	if v.IntentClass != nil {
 		c.IntentClass = *v.IntentClass
 	}

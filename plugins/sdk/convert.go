@@ -69,7 +69,8 @@ func CustomerToPB(c Customer) *pb.Customer {
 	}
 	return &pb.Customer{Id: c.ID, Type: c.Type, Name: c.Name, Industry: c.Industry, Region: c.Region, Source: c.Source,
 		Stage: c.Stage, Tier: c.Tier, IntentClass: c.IntentClass, ValueClass: c.ValueClass, Employees: c.Employees,
-		AnnualRevenue: c.AnnualRevenue, Tags: c.Tags, OwnerId: c.OwnerID, CustomFields: cf, CreatedAt: fmtTime(c.CreatedAt)}
+		AnnualRevenue: c.AnnualRevenue, Tags: c.Tags, OwnerId: c.OwnerID, CustomFields: cf, CreatedAt: fmtTime(c.CreatedAt),
+		CreditRating: c.CreditRating, RiskLevel: c.RiskLevel}
 }
 
 // CustomerFromPB converts a customer from its wire form.
@@ -77,7 +78,7 @@ func CustomerFromPB(c *pb.Customer) Customer {
 	out := Customer{ID: c.GetId(), Type: c.GetType(), Name: c.GetName(), Industry: c.GetIndustry(), Region: c.GetRegion(),
 		Source: c.GetSource(), Stage: c.GetStage(), Tier: c.GetTier(), IntentClass: c.GetIntentClass(), ValueClass: c.GetValueClass(),
 		Employees: c.GetEmployees(), AnnualRevenue: c.GetAnnualRevenue(), Tags: c.GetTags(), OwnerID: c.GetOwnerId(),
-		CreatedAt: parseTime(c.GetCreatedAt())}
+		CreatedAt: parseTime(c.GetCreatedAt()), CreditRating: c.GetCreditRating(), RiskLevel: c.GetRiskLevel()}
 	if len(c.GetCustomFields()) > 0 {
 		_ = json.Unmarshal(c.GetCustomFields(), &out.CustomFields)
 	}

@@ -209,6 +209,10 @@ type Customer struct {
 	OwnerID       string         `json:"owner_id"`
 	CustomFields  map[string]any `json:"custom_fields"`
 	CreatedAt     time.Time      `json:"created_at"`
+	// CreditRating is the customer's current credit rating (e.g. AAA … C, "" unassessed) and
+	// RiskLevel its risk level (low, medium, high; "" not evaluated).
+	CreditRating string `json:"credit_rating,omitempty"`
+	RiskLevel    string `json:"risk_level,omitempty"`
 }
 
 // TxSummary is a customer's transactions over the last twelve months.

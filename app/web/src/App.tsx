@@ -14,6 +14,7 @@ import { matchLang } from './format';
 const HomePage = lazy(() => import('./pages/Home'));
 const Service = lazy(() => import('./pages/service'));
 const Complaints = lazy(() => import('./pages/complaints'));
+const RiskDashboard = lazy(() => import('./pages/risk'));
 const SignOffPublic = lazy(() => import('./pages/service/SignOffPublic'));
 const SurveyPublic = lazy(() => import('./pages/service/SurveyPublic'));
 const CustomerList = lazy(() => import('./pages/CustomerList'));
@@ -98,6 +99,7 @@ export function App() {
                           <Route path="/sales/*" element={<Sales />} />
                           <Route path="/service/*" element={<Service />} />
                           <Route path="/complaints/*" element={<Complaints />} />
+                          <Route path="/risk" element={<RiskDashboard />} />
                           <Route path="/admin/plugins" element={<Plugins />} />
                           <Route path="/admin/*" element={<Admin />} />
                           <Route path="/cv/*" element={<Vehicles />} />

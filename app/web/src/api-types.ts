@@ -403,6 +403,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contracts/{id}/credit-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What submitting a contract means for its customer's credit limit
+         * @description Requires permission `read` on `contract`.
+         */
+        get: operations["checkContractCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contracts/{id}/payment-plans": {
         parameters: {
             query?: never;
@@ -481,6 +501,46 @@ export interface paths {
          * @description Requires permission `update` on `contract`.
          */
         post: operations["submitContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-assessments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a pending credit assessment (approval tiers apply)
+         * @description Requires permission `approve` on `risk`.
+         */
+        post: operations["approveCreditAssessment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit-assessments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a pending credit assessment, with a comment
+         * @description Requires permission `approve` on `risk`.
+         */
+        post: operations["rejectCreditAssessment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -677,6 +737,50 @@ export interface paths {
          * @description Requires permission `create` on `contact`.
          */
         post: operations["createContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's credit: rating, limit, exposure with its lines, risk level, warnings
+         * @description Requires permission `read` on `risk`.
+         */
+        get: operations["getCustomerCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{id}/credit-assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's credit assessments, newest first
+         * @description Requires permission `read` on `risk`.
+         */
+        get: operations["listCreditAssessments"];
+        put?: never;
+        /**
+         * Assess a customer's credit: scores, rating, proposed limit
+         * @description Requires permission `create` on `risk`.
+         */
+        post: operations["createCreditAssessment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1595,6 +1699,26 @@ export interface paths {
         patch: operations["updateQuote"];
         trace?: never;
     };
+    "/api/v1/quotes/{id}/credit-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a contract for a quote's total would mean for its customer's credit limit
+         * @description Requires permission `read` on `quote`.
+         */
+        get: operations["checkQuoteCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/remedies/{id}/approve": {
         parameters: {
             query?: never;
@@ -1769,6 +1893,66 @@ export interface paths {
         get: operations["serviceReport"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customers by risk level, newest warnings, overdue receivables by age
+         * @description Requires permission `read` on `risk`.
+         */
+        get: operations["getRiskDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Risk warnings of the customers one sees
+         * @description Requires permission `read` on `risk`.
+         */
+        get: operations["listRiskWarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/risk/warnings/{id}/measures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a measure taken on a warning
+         * @description Requires permission `update` on `risk`.
+         */
+        post: operations["recordRiskMeasure"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2673,6 +2857,14 @@ export interface components {
             items?: components["schemas"]["OrgUserView"][] | null;
             next_cursor?: null | string;
         };
+        ApiPageGithubComSmecrmCrmAppRiskAssessmentView: {
+            items?: components["schemas"]["RiskAssessmentView"][] | null;
+            next_cursor?: null | string;
+        };
+        ApiPageGithubComSmecrmCrmAppRiskWarningView: {
+            items?: components["schemas"]["RiskWarningView"][] | null;
+            next_cursor?: null | string;
+        };
         ApiPageGithubComSmecrmCrmAppServiceView: {
             items?: components["schemas"]["ServiceView"][] | null;
             next_cursor?: null | string;
@@ -3061,6 +3253,7 @@ export interface components {
         CustomerCredit: {
             limit?: null | string;
             rating?: string;
+            risk_level?: string;
             valid_until?: components["schemas"]["DatatypesDate"];
         };
         CustomerDuplicate: {
@@ -3274,6 +3467,7 @@ export interface components {
         };
         DealContractView: {
             amount?: components["schemas"]["MoneyMoney"];
+            approval_reason?: string;
             approver_role?: string;
             /** Format: date-time */
             created_at?: string;
@@ -4006,6 +4200,138 @@ export interface components {
             code?: string;
             field?: string;
             message?: string;
+        };
+        RiskAgeingBucket: {
+            amount?: components["schemas"]["MoneyMoney"];
+            bucket?: string;
+            from?: number;
+            installments?: number;
+            to?: number;
+        };
+        RiskAssessmentInput: {
+            evidence?: string;
+            proposed_limit?: components["schemas"]["MoneyMoney"];
+            scores?: components["schemas"]["RiskScores"];
+            valid_until?: null | string;
+        };
+        RiskAssessmentView: {
+            approver_role?: string;
+            assessed_by?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            created_at?: string;
+            customer_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            decided_at?: null | string;
+            decided_by?: components["schemas"]["UuidUUID"];
+            decision_note?: string;
+            evidence?: string;
+            id?: components["schemas"]["UuidUUID"];
+            limit?: components["schemas"]["MoneyMoney"];
+            limit_base?: components["schemas"]["MoneyMoney"];
+            rating?: string;
+            score?: string;
+            scores?: components["schemas"]["RiskScores"];
+            status?: string;
+            valid_until?: string;
+            /** Format: int64 */
+            version?: number;
+        };
+        RiskCreditCheck: {
+            after?: components["schemas"]["MoneyMoney"];
+            amount?: components["schemas"]["MoneyMoney"];
+            approver_role?: string;
+            customer_id?: components["schemas"]["UuidUUID"];
+            escalated_role?: string;
+            exceeds?: boolean;
+            exposure?: components["schemas"]["MoneyMoney"];
+            limit?: components["schemas"]["MoneyMoney"];
+            rating?: string;
+            reason?: string;
+        };
+        RiskCreditView: {
+            assessment_id?: components["schemas"]["UuidUUID"];
+            customer_id?: components["schemas"]["UuidUUID"];
+            expired?: boolean;
+            exposure?: components["schemas"]["RiskExposure"];
+            limit?: components["schemas"]["MoneyMoney"];
+            lines?: components["schemas"]["RiskExposureLine"][] | null;
+            pending?: components["schemas"]["RiskAssessmentView"];
+            rating?: string;
+            risk_level?: string;
+            utilisation?: null | string;
+            valid_until?: null | string;
+            warnings?: components["schemas"]["RiskWarningView"][] | null;
+        };
+        RiskDashboard: {
+            ageing?: components["schemas"]["RiskAgeingBucket"][] | null;
+            by_level?: {
+                [key: string]: number;
+            } | null;
+            customers?: components["schemas"]["RiskLevelCustomer"][] | null;
+            warnings?: components["schemas"]["RiskWarningView"][] | null;
+        };
+        RiskDecisionInput: {
+            comment?: string;
+        };
+        RiskExposure: {
+            open_receivables?: components["schemas"]["MoneyMoney"];
+            overdue_receivables?: components["schemas"]["MoneyMoney"];
+            signed_unpaid?: components["schemas"]["MoneyMoney"];
+            total?: components["schemas"]["MoneyMoney"];
+            unconverted?: number;
+        };
+        RiskExposureLine: {
+            amount?: components["schemas"]["MoneyMoney"];
+            base?: components["schemas"]["MoneyMoney"];
+            bucket?: string;
+            contract_id?: components["schemas"]["UuidUUID"];
+            contract_number?: string;
+            days_overdue?: number;
+            due_date?: null | string;
+            installment_id?: components["schemas"]["UuidUUID"];
+        };
+        RiskLevelCustomer: {
+            customer_id?: components["schemas"]["UuidUUID"];
+            name?: string;
+            rating?: string;
+            risk_level?: string;
+        };
+        RiskMeasureInput: {
+            measure?: string;
+            note?: string;
+        };
+        RiskMeasureView: {
+            id?: components["schemas"]["UuidUUID"];
+            measure?: string;
+            note?: string;
+            /** Format: date-time */
+            recorded_at?: string;
+            recorded_by?: components["schemas"]["UuidUUID"];
+            warning_id?: components["schemas"]["UuidUUID"];
+        };
+        RiskScores: {
+            financial?: number;
+            record?: number;
+            reputation?: number;
+            results?: number;
+        };
+        RiskWarningView: {
+            customer_id?: components["schemas"]["UuidUUID"];
+            customer_name?: string;
+            detail?: {
+                [key: string]: unknown;
+            } | null;
+            id?: components["schemas"]["UuidUUID"];
+            kind?: string;
+            level?: string;
+            measures?: components["schemas"]["RiskMeasureView"][] | null;
+            message?: string;
+            owner_id?: components["schemas"]["UuidUUID"];
+            /** Format: date-time */
+            raised_at?: string;
+            /** Format: date-time */
+            resolved_at?: null | string;
+            status?: string;
         };
         SalesreportConversion: {
             created?: number;
@@ -6402,6 +6728,73 @@ export interface operations {
             };
         };
     };
+    checkContractCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskCreditCheck"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
     getPaymentPlan: {
         parameters: {
             query?: {
@@ -6706,6 +7099,148 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DealContractView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    approveCreditAssessment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RiskDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskAssessmentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    rejectCreditAssessment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RiskDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskAssessmentView"];
                 };
             };
             /** @description Bad Request */
@@ -7591,6 +8126,215 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerContactView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    getCustomerCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskCreditView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    listCreditAssessments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                status?: string;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiPageGithubComSmecrmCrmAppRiskAssessmentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    createCreditAssessment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RiskAssessmentInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskAssessmentView"];
                 };
             };
             /** @description Bad Request */
@@ -12094,6 +12838,73 @@ export interface operations {
             };
         };
     };
+    checkQuoteCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskCreditCheck"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
     approveRemedy: {
         parameters: {
             query?: never;
@@ -12684,6 +13495,196 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    getRiskDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskDashboard"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    listRiskWarnings: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                level?: string;
+                customer_id?: string;
+                kind?: string;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiPageGithubComSmecrmCrmAppRiskWarningView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    recordRiskMeasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RiskMeasureInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskWarningView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

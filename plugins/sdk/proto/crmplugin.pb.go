@@ -638,6 +638,9 @@ type Customer struct {
 	OwnerId       string                 `protobuf:"bytes,14,opt,name=owner_id,json=ownerId,proto3" json:"owner_id,omitempty"`
 	CustomFields  []byte                 `protobuf:"bytes,15,opt,name=custom_fields,json=customFields,proto3" json:"custom_fields,omitempty"`
 	CreatedAt     string                 `protobuf:"bytes,16,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// the current credit rating (AAA … C, "" unassessed) and risk level (low|medium|high)
+	CreditRating  string `protobuf:"bytes,17,opt,name=credit_rating,json=creditRating,proto3" json:"credit_rating,omitempty"`
+	RiskLevel     string `protobuf:"bytes,18,opt,name=risk_level,json=riskLevel,proto3" json:"risk_level,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -780,6 +783,20 @@ func (x *Customer) GetCustomFields() []byte {
 func (x *Customer) GetCreatedAt() string {
 	if x != nil {
 		return x.CreatedAt
+	}
+	return ""
+}
+
+func (x *Customer) GetCreditRating() string {
+	if x != nil {
+		return x.CreditRating
+	}
+	return ""
+}
+
+func (x *Customer) GetRiskLevel() string {
+	if x != nil {
+		return x.RiskLevel
 	}
 	return ""
 }
@@ -2383,7 +2400,7 @@ const file_crmplugin_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"5\n" +
 	"\x05Grant\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
-	"\aactions\x18\x02 \x03(\tR\aactions\"\xb4\x03\n" +
+	"\aactions\x18\x02 \x03(\tR\aactions\"\xf8\x03\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x12\n" +
@@ -2403,7 +2420,10 @@ const file_crmplugin_proto_rawDesc = "" +
 	"\bowner_id\x18\x0e \x01(\tR\aownerId\x12#\n" +
 	"\rcustom_fields\x18\x0f \x01(\fR\fcustomFields\x12\x1d\n" +
 	"\n" +
-	"created_at\x18\x10 \x01(\tR\tcreatedAt\"y\n" +
+	"created_at\x18\x10 \x01(\tR\tcreatedAt\x12#\n" +
+	"\rcredit_rating\x18\x11 \x01(\tR\fcreditRating\x12\x1d\n" +
+	"\n" +
+	"risk_level\x18\x12 \x01(\tR\triskLevel\"y\n" +
 	"\tTxSummary\x12'\n" +
 	"\x0fannual_purchase\x18\x01 \x01(\tR\x0eannualPurchase\x12\x1f\n" +
 	"\vorder_count\x18\x02 \x01(\x03R\n" +

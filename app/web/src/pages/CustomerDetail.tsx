@@ -14,6 +14,7 @@ import { FollowUpModal } from './FollowUpModal';
 import { DataCardSection, type Section } from './DataCard';
 import { localizeSummary } from '../timeline';
 import { ProspectCard } from './CvProspect';
+import { CreditCard } from './risk/CreditCard';
 
 function KV({ data }: { data: Record<string, unknown> | null | undefined }) {
   const { t } = useI18n();
@@ -478,6 +479,7 @@ export default function CustomerDetail() {
         </Col>
         <Col xs={24} xl={8}>
           {f.pluginEnabled('commercial-vehicle') && !deleted && <ProspectCard customerId={c.id} editable={cvProspectEditable} />}
+          {f.has('/api/v1/customers/{id}/credit') && <CreditCard customerId={c.id} editable={!deleted} />}
           <Card
             title={t('customer.classification')}
             size="small"

@@ -9,6 +9,7 @@ import { useAuth } from '../auth';
 import { useFeatures } from '../features';
 import { Chart } from '../Chart';
 import { RemoteApproval } from './service/WorkOrderForms';
+import { CreditApproval } from './risk/CreditApproval';
 import { listAll, errorText, OPP_STAGES } from '../ui';
 import { moneyNumber, formatPercent } from '../format';
 import type { FollowUp, Opportunity } from '../types';
@@ -211,6 +212,7 @@ export default function Home() {
                     {a.link ? <Link to={a.link}>{a.title || a.entity}</Link>
                       : a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link>
                       : a.entity === 'remote_application' ? <RemoteApproval id={a.id} title={a.title} onDecided={reloadTasks} />
+                      : a.entity === 'credit_assessment' ? <CreditApproval id={a.id} title={a.title} onDecided={reloadTasks} />
                       : a.title || a.entity}
                   </List.Item>
                 )} />

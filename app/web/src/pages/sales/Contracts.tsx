@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import { App, Alert, Button, DatePicker, InputNumber, Space, Table, Tag } from 'antd';
+import { App, Alert, Button, DatePicker, InputNumber, Space, Table, Tag, Tooltip } from 'antd';
 import dayjs from 'dayjs';
 import { api, type Money } from '../../api';
 import { useI18n } from '../../i18n';
 import { useAuth } from '../../auth';
 import { errorText } from '../../ui';
+import { ApprovalReason, useCreditCheck } from '../risk/ContractCredit';
 import { type ActionCtx, type EntitySpec } from '../../entity';
 
 // Contracts: contracts through their approval (submit, approve or reject, sign), each with its
@@ -21,7 +22,12 @@ export const contracts: EntitySpec = {
   ],
   filters: [{ name: 'status', label: 'sales.status', prefix: 'contractstatus', values: ['draft', 'under_review', 'approved', 'rejected', 'signed'] }],
   actions: (row, ctx) => <ContractActions row={row} ctx={ctx} />,
-  expand: (row) => <PaymentPlan contract={row} />,
+  expand: (row) => (
+    <>
+      <ApprovalReason contract={row} />
+      <PaymentPlan contract={row} />
+    </>
+  ),
 };
 
 function ContractActions({ row, ctx }: { row: any; ctx: ActionCtx }) {
@@ -29,9 +35,12 @@ function ContractActions({ row, ctx }: { row: any; ctx: ActionCtx }) {
   const { can } = useAuth();
   const base = `/api/v1/contracts/${row.id}`;
   const v = { version: row.version };
+  const [submitChecked, checkModal] = useCreditCheck();
   return (
     <>
-      {(row.status === 'draft' || row.status === 'rejected') && can('contract', 'update') && <Button size="small" type="link" onClick={() => ctx.post(base + '/submit', v)}>{t('sales.submit')}</Button>}
+      {checkModal}
+      {(row.status === 'draft' || row.status === 'rejected') && can('contract', 'update') && <Button size="small" type="link" onClick={() => submitChecked(row, () => ctx.post(base + '/submit', v))}>{t('sales.submit')}</Button>}
+      {row.status === 'under_review' && row.approval_reason && <Tooltip title={row.approval_reason}><Tag color="orange">{t('risk.escalated')}</Tag></Tooltip>}
       {row.status === 'under_review' && can('contract', 'approve') && (
         <>
           <Button size="small" type="link" onClick={() => ctx.ask(t('sales.approve'), 'comment', base + '/approve', v)}>{t('sales.approve')}</Button>
