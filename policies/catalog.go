@@ -48,7 +48,7 @@ func (s DataScope) Valid() bool { return slices.Contains(DataScopes, s) }
 var Objects = []string{
 	"customer", "contact", "lead", "followup", "opportunity", "product", "quote", "contract",
 	"order", "payment", "workorder", "incident", "complaint", "survey", "care", "risk", "report",
-	"approval", "user", "department", "role", "settings", "audit", "plugin", "api_token",
+	"approval", "user", "department", "role", "settings", "audit", "plugin", "api_token", "webhook",
 }
 
 // Actions are what can be done to an object.

@@ -50,6 +50,10 @@ type Config struct {
 	// on the main address behind MetricsToken (CRM_METRICS_TOKEN), or not served without one.
 	MetricsAddr  string
 	MetricsToken string
+
+	// WebhookAllowLoopback (CRM_WEBHOOK_ALLOW_LOOPBACK=1, tests only) lets outgoing webhooks
+	// reach receivers on the loopback addresses; every other private range stays refused.
+	WebhookAllowLoopback bool
 }
 
 // FromEnv reads the configuration from the environment.
@@ -77,6 +81,7 @@ func FromEnv() Config {
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.AllowUnsafeDBRole = os.Getenv("CRM_ALLOW_UNSAFE_DB_ROLE") == "1"
+	c.WebhookAllowLoopback = os.Getenv("CRM_WEBHOOK_ALLOW_LOOPBACK") == "1"
 	return c
 }
 

@@ -43,6 +43,7 @@ var tableOwners = map[string]string{
 	"public_links": "app/publiclink",
 	"surveys":      "app/survey",
 	"incidents":    "app/incident", "incident_customers": "app/incident", "incident_updates": "app/incident",
+	"webhook_endpoints": "app/webhook", "webhook_deliveries": "app/webhook", "webhook_attempts": "app/webhook",
 }
 
 // knownReaders are the reads of another package's table that remain, each with its reason. The

@@ -46,6 +46,7 @@ import (
 	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
+	"github.com/smecrm/crm/app/webhook"
 	"github.com/smecrm/crm/plugins/host"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
@@ -80,6 +81,8 @@ type Server struct {
 	Incidents *incident.Service
 	Links     *publiclink.Links
 	Jobs      *jobs.Queue
+	// Webhooks are the tenant's outgoing webhook endpoints and their deliveries.
+	Webhooks *webhook.Service
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -225,6 +228,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Webhooks = &webhook.Service{DB: db, Authz: authz, Keys: keys, Guard: webhook.Guard{AllowLoopback: cfg.WebhookAllowLoopback},
+		Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -285,6 +290,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.WorkOrders.RegisterJobs(s.Jobs)
 	s.Surveys.RegisterJobs(s.Jobs)
 	s.Incidents.RegisterJobs(s.Jobs)
+	s.Webhooks.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -320,6 +326,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	service.API{S: s.WorkOrders}.Routes(v1)
 	survey.API{S: s.Surveys}.Routes(v1)
 	incident.API{S: s.Incidents}.Routes(v1)
+	webhook.API{S: s.Webhooks}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)
