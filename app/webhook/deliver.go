@@ -333,8 +333,10 @@ func (s *Service) Attempt(ctx context.Context, id uuid.UUID, n int) error {
 		}
 		if next.After(d.CreatedAt.Add(s.retryWindow())) {
 			upd["status"], upd["finished_at"], upd["next_attempt_at"] = StatusFailed, now, nil
-			// Persistent failure: nothing succeeded since this delivery began failing.
-			if e.FailingSince == nil || !e.FailingSince.After(d.CreatedAt) {
+			// Persistent failure: nothing succeeded since this delivery's first attempt.
+			if first, err := s.firstAttempt(ctx, d.ID, now); err != nil {
+				return err
+			} else if e.FailingSince == nil || !e.FailingSince.After(first) {
 				disable = DisabledFailing
 			}
 		} else {
@@ -354,6 +356,18 @@ func (s *Service) Attempt(ctx context.Context, id uuid.UUID, n int) error {
 		s.tellDisabled(ctx, &e, disable)
 	}
 	return nil
+}
+
+// firstAttempt is when a delivery was first tried (now, when this is its first attempt).
+func (s *Service) firstAttempt(ctx context.Context, id uuid.UUID, now time.Time) (time.Time, error) {
+	var first []Attempt
+	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
+		return tx.Where("delivery_id = ?", id).Order("id").Limit(1).Find(&first).Error
+	})
+	if err != nil || len(first) == 0 {
+		return now, err
+	}
+	return first[0].At, nil
 }
 
 // finish writes an attempt's outcome: the delivery (if still at attempt n), its attempt row and
