@@ -2,7 +2,6 @@ package webhook_test
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -282,5 +281,3 @@ func TestRotationOverlap(t *testing.T) {
 		}
 	})
 }
-
-var _ = http.StatusOK
