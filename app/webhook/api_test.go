@@ -57,7 +57,7 @@ func TestEndpointAPI(t *testing.T) {
 				Body: map[string]any{"url": "https://[2001:4860::1]/x", "event_types": []string{}}},
 			{Name: "stale version", Method: "PATCH", URL: one, As: co.Owner, Status: 409, Code: "conflict", Body: map[string]any{"description": "x", "version": 7}},
 			{Name: "register a public address", Method: "POST", URL: base, As: co.Owner, Status: 201,
-				Body: map[string]any{"url": "https://[2001:4860::1]/hook", "event_types": []string{"customer.created", "lead.created"}},
+				Body:     map[string]any{"url": "https://[2001:4860::1]/hook", "event_types": []string{"customer.created", "lead.created"}},
 				Contains: []string{`"secret":"whsec_`, `"active":true`}},
 			{Name: "read without the secret", Method: "GET", URL: one, As: co.Owner, Status: 200, NotContains: []string{`"secret"`, mine.Secret}},
 			{Name: "list", Method: "GET", URL: base, As: co.Owner, Status: 200, Contains: []string{mine.ID.String()}, NotContains: []string{theirs.ID.String(), `"secret"`}},
@@ -146,12 +146,12 @@ func TestGuardRefusesPrivateDestinations(t *testing.T) {
 		t.Fatalf("private DNS answer at registration: %v", err)
 	}
 	_, port, _ := strings.Cut(strings.TrimPrefix(rcv.URL, "http://127.0.0.1"), ":")
-	if _, err := g.Client(5*time.Second).Get("http://hooks.example.test:" + port + "/"); !errors.Is(err, webhook.ErrBlockedAddress) {
+	if _, err := g.Client(5 * time.Second).Get("http://hooks.example.test:" + port + "/"); !errors.Is(err, webhook.ErrBlockedAddress) {
 		t.Fatalf("private DNS answer at connect: %v", err)
 	}
 	// With loopback allowed, a name answering loopback reaches the loopback receiver.
 	stub.answers["hooks.example.test"] = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
-	resp, err := g.Client(5*time.Second).Get("http://hooks.example.test:" + port + "/")
+	resp, err := g.Client(5 * time.Second).Get("http://hooks.example.test:" + port + "/")
 	if err != nil {
 		t.Fatalf("loopback answer with loopback allowed: %v", err)
 	}
