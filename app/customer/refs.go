@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/smecrm/crm/policies"
 )
 
 // What later areas (surveys, incidents) read of customers and contacts, through the owner of
@@ -78,4 +80,11 @@ func MailContactOf(tx *gorm.DB, customerID uuid.UUID, contactID *uuid.UUID) (Mai
 		return MailContact{}, false, err
 	}
 	return MailContact{ID: ct.ID, Name: ct.Name, Email: ct.Email}, ct.Email != "", nil
+}
+
+// InScope is a subquery of the IDs of the live customers data scope f reaches (their owner or
+// department), for records other areas show to whoever sees the customers they concern.
+func InScope(tx *gorm.DB, f policies.Filter) *gorm.DB {
+	q := tx.Session(&gorm.Session{NewDB: true}).Model(&Customer{}).Select("id").Where("deleted_at IS NULL")
+	return f.Apply(q, "owner_id", "department_id")
 }

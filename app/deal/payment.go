@@ -341,10 +341,12 @@ var PaymentMethods = []string{"bank_transfer", "cash", "cheque", "card", "alipay
 
 // Payment is money received from a customer (回款), optionally against a contract.
 type Payment struct {
-	TenantID     uuid.UUID `gorm:"primaryKey"`
-	ID           uuid.UUID `gorm:"primaryKey"`
-	CustomerID   uuid.UUID
-	ContractID   *uuid.UUID
+	TenantID   uuid.UUID `gorm:"primaryKey"`
+	ID         uuid.UUID `gorm:"primaryKey"`
+	CustomerID uuid.UUID
+	ContractID *uuid.UUID
+	// WorkOrderID is the after-sales work order whose fee this is (collected on site).
+	WorkOrderID  *uuid.UUID
 	Amount       decimal.Decimal
 	Currency     string
 	ReceivedOn   datatypes.Date
@@ -371,6 +373,7 @@ type PaymentView struct {
 	ID           uuid.UUID    `json:"id"`
 	CustomerID   uuid.UUID    `json:"customer_id"`
 	ContractID   *uuid.UUID   `json:"contract_id"`
+	WorkOrderID  *uuid.UUID   `json:"work_order_id"`
 	Amount       money.Money  `json:"amount"`
 	ReceivedOn   string       `json:"received_on"`
 	Method       string       `json:"method"`
@@ -387,7 +390,7 @@ type PaymentView struct {
 
 func paymentView(tx *gorm.DB, p *Payment) (PaymentView, error) {
 	d := p.ReceivedOn
-	v := PaymentView{ID: p.ID, CustomerID: p.CustomerID, ContractID: p.ContractID, Amount: money.New(p.Amount, p.Currency),
+	v := PaymentView{ID: p.ID, CustomerID: p.CustomerID, ContractID: p.ContractID, WorkOrderID: p.WorkOrderID, Amount: money.New(p.Amount, p.Currency),
 		ReceivedOn: *opportunity.FormatDate(&d), Method: p.Method, Reference: p.Reference, Note: p.Note,
 		Unallocated: money.New(p.Unallocated, p.Currency), Allocations: []Allocation{}, OwnerID: p.OwnerID, DepartmentID: p.DepartmentID,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Version: p.Version}
@@ -512,6 +515,7 @@ type PaymentFilter struct {
 	api.ListParams
 	CustomerID     string `query:"customer_id" json:"-" validate:"omitempty,uuid"`
 	ContractID     string `query:"contract_id" json:"-" validate:"omitempty,uuid"`
+	WorkOrderID    string `query:"work_order_id" json:"-" validate:"omitempty,uuid"`
 	ReceivedAfter  string `query:"received_after" json:"-" validate:"omitempty,datetime=2006-01-02"`
 	ReceivedBefore string `query:"received_before" json:"-" validate:"omitempty,datetime=2006-01-02"`
 }
@@ -519,7 +523,7 @@ type PaymentFilter struct {
 // ListPayments returns a page of payments in the actor's scope, oldest first.
 func (s *Service) ListPayments(ctx context.Context, f PaymentFilter) (api.Page[PaymentView], error) {
 	return policies.ListScoped(ctx, s.DB, s.Authz, f.ListParams, func(q *gorm.DB) *gorm.DB {
-		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID})
+		q = listing.WhereIDs(q, map[string]string{"customer_id": f.CustomerID, "contract_id": f.ContractID, "work_order_id": f.WorkOrderID})
 		if f.ReceivedAfter != "" {
 			d, _ := time.Parse(time.DateOnly, f.ReceivedAfter)
 			q = q.Where("received_on >= ?", datatypes.Date(d))

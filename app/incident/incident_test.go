@@ -122,7 +122,7 @@ func TestReadIncidents(t *testing.T) {
 		env.Run(t, []apitest.Scenario{
 			{Name: "get: no login", Method: "GET", URL: incURL(a), Status: 401},
 			{Name: "get: other tenant", Method: "GET", URL: incURL(foreign), As: c.gm, Status: 404, Code: "not_found"},
-			{Name: "get: wrong role", Method: "GET", URL: incURL(a), As: c.sales1, Status: 403},
+			{Name: "get: wrong role", Method: "GET", URL: incURL(a), As: c.tech, Status: 403},
 			{Name: "get: not found", Method: "GET", URL: "/api/v1/incidents/" + uuid.NewString(), As: c.gm, Status: 404},
 			{Name: "get: malformed ID", Method: "GET", URL: "/api/v1/incidents/nope", As: c.gm, Status: 404},
 			{Name: "get: customer service", Method: "GET", URL: incURL(a), As: c.cs, Status: 200,
@@ -370,6 +370,66 @@ func TestIncidentCustomerMerge(t *testing.T) {
 		c.gm.MustDo(t, "GET", incURL(one), nil, 200, &got)
 		if got.AffectedCount != 1 || !sameIDs(got.CustomerIDs, c.east2) {
 			t.Errorf("incident affecting the merged one: %d %v", got.AffectedCount, got.CustomerIDs)
+		}
+	})
+}
+
+// Data scopes: a salesperson (scope own) reads the incidents that affect a customer they own
+// now, or that they own; not the others, by list or by ID (404, as a missing one). Those who
+// handle incidents (customer service, the service manager) see them all.
+func TestIncidentScopes(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		c := newCompany(t, env)
+		east := c.declare(t, c.gm, outage(map[string]any{"customer_ids": []uuid.UUID{c.east1}}))
+		south := c.declare(t, c.gm, outage(map[string]any{"title": "华南断网", "customer_ids": []uuid.UUID{c.south}}))
+		owned := c.declare(t, c.gm, outage(map[string]any{"title": "华南仓库停电", "customer_ids": []uuid.UUID{c.south}, "owner_id": c.sales1.UserID}))
+		list := func(as *apitest.Client, q string) []uuid.UUID {
+			t.Helper()
+			var p struct {
+				Items []incidentView `json:"items"`
+			}
+			as.MustDo(t, "GET", "/api/v1/incidents"+q, nil, 200, &p)
+			var out []uuid.UUID
+			for _, it := range p.Items {
+				out = append(out, it.ID)
+			}
+			return out
+		}
+		env.Run(t, []apitest.Scenario{
+			{Name: "get: another's customers' incident", Method: "GET", URL: incURL(south), As: c.sales1, Status: 404, Code: "not_found"},
+			{Name: "get: own customer's incident", Method: "GET", URL: incURL(east), As: c.sales1, Status: 200,
+				Contains: []string{`"customer_ids":["` + c.east1.String() + `"]`}},
+			{Name: "get: owned incident, not their customer", Method: "GET", URL: incURL(owned), As: c.sales1, Status: 200,
+				Contains: []string{`"affected_count":1`}, NotContains: []string{c.south.String()}},
+			{Name: "get: other salesperson, own customer", Method: "GET", URL: incURL(south), As: c.sales2, Status: 200},
+			{Name: "get: other salesperson, not theirs", Method: "GET", URL: incURL(east), As: c.sales2, Status: 404},
+			{Name: "patch: salesperson may not", Method: "PATCH", URL: incURL(owned), As: c.sales1, Body: map[string]any{"version": owned.Version, "note": "x"}, Status: 403},
+		})
+		if got := list(c.sales1, ""); !sameIDs(got, east.ID, owned.ID) {
+			t.Errorf("sales1 lists %v, want %v", got, []uuid.UUID{east.ID, owned.ID})
+		}
+		if got := list(c.sales1, "?customer_id="+c.south.String()); !sameIDs(got, owned.ID) {
+			t.Errorf("sales1 lists for south %v", got)
+		}
+		if got := list(c.sales2, ""); !sameIDs(got, south.ID, owned.ID) {
+			t.Errorf("sales2 lists %v", got)
+		}
+		for _, as := range []*apitest.Client{c.cs, c.mgr, c.gm} {
+			if got := list(as, ""); !sameIDs(got, east.ID, south.ID, owned.ID) {
+				t.Errorf("%s lists %v, want all three", as.Email, got)
+			}
+		}
+		// The customer changes hands: the incident follows the customer's current owner.
+		var cust struct {
+			Version int64 `json:"version"`
+		}
+		c.co.Owner.MustDo(t, "GET", "/api/v1/customers/"+c.east1.String(), nil, 200, &cust)
+		c.co.Owner.MustDo(t, "PATCH", "/api/v1/customers/"+c.east1.String(), map[string]any{"version": cust.Version, "owner_id": c.sales2.UserID}, 200, nil)
+		if got := list(c.sales2, ""); !sameIDs(got, east.ID, south.ID, owned.ID) {
+			t.Errorf("after the handover sales2 lists %v", got)
+		}
+		if r := c.sales1.Do(t, "GET", incURL(east), nil); r.Status != 404 {
+			t.Errorf("after the handover sales1 reads the incident: %d", r.Status)
 		}
 	})
 }

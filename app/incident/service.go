@@ -7,9 +7,16 @@
 // the owners of the affected customers are told when it is declared and at each step (by mail
 // too for level 1).
 //
-// Incidents are the tenant's, not a salesperson's: whoever may read incidents sees them all.
-// The affected customers are picked within the declaring user's data scope, as their customer
-// list would show them.
+// Incidents are seen within the usual data scopes, with one exception: whoever handles
+// incidents — may declare or change them (incident:create or incident:update; by default the
+// general manager, vice president, service manager and customer service) — sees them all,
+// whatever their scope: the phone rings for every customer during an outage, and a second
+// declaration of the same outage helps nobody. A user whose scope is
+// everything sees every incident too; anyone else the incidents they own or declared (or, department scopes, that their
+// departments own) and those affecting a customer their scope reaches now (its current owner
+// or department, not the one told when it was declared) — a salesperson follows what happens
+// to their own customers, not the whole company's emergencies. The affected customers are
+// picked within the declaring user's data scope, as their customer list would show them.
 package incident
 
 import (
@@ -304,16 +311,89 @@ func load(tx *gorm.DB, id uuid.UUID) (*Incident, error) {
 	return &inc, nil
 }
 
-// Get returns one incident with its affected customers and timeline.
+// visible narrows a query of incidents to those data scope f reaches (see the package doc).
+func visible(tx, q *gorm.DB, f policies.Filter, actor uuid.UUID) *gorm.DB {
+	if f.Scope == policies.ScopeAll {
+		return q
+	}
+	cond := tx.Session(&gorm.Session{NewDB: true})
+	switch f.Scope {
+	case policies.ScopeDepartment, policies.ScopeDepartmentTree:
+		cond = cond.Where("department_id IN ?", f.Departments)
+	default:
+		cond = cond.Where("owner_id IN ?", f.Owners)
+	}
+	cond = cond.Or("created_by = ?", actor).
+		Or("id IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&Affected{}).Select("incident_id").Where("customer_id IN (?)", customer.InScope(tx, f)))
+	return q.Where(cond)
+}
+
+// scope is the data scope incidents are seen in: everything for those who handle them
+// (incident:create or incident:update), else the actor's data scope.
+func (s *Service) scope(ctx context.Context, tx *gorm.DB) (policies.Filter, error) {
+	for _, act := range []string{"update", "create"} {
+		handler, err := s.Authz.Allowed(ctx, "incident", act)
+		if err != nil {
+			return policies.Filter{}, err
+		}
+		if handler {
+			return policies.Filter{Scope: policies.ScopeAll}, nil
+		}
+	}
+	return s.Authz.ScopeFilter(ctx, tx)
+}
+
+// loadVisible reads incident id in tx when the actor's data scope reaches it; otherwise, as
+// when it is missing, not_found.
+func (s *Service) loadVisible(ctx context.Context, tx *gorm.DB, id uuid.UUID) (*Incident, error) {
+	inc, err := load(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.scope(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if f.Scope == policies.ScopeAll {
+		return inc, nil
+	}
+	var n int64
+	if err := visible(tx, tx.Model(&Incident{}), f, tenantctx.ActorFrom(ctx).UserID).Where("id = ?", id).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, problem.NotFoundf("entity.incident")
+	}
+	return inc, nil
+}
+
+// Get returns one incident with its affected customers and timeline, within the actor's data
+// scope (otherwise not_found).
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (View, error) {
 	var out View
 	err := s.DB.Read(ctx, func(tx *gorm.DB) error {
-		inc, err := load(tx, id)
+		inc, err := s.loadVisible(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		out, err = show(tx, inc, true)
-		return err
+		if out, err = show(tx, inc, true); err != nil {
+			return err
+		}
+		// customer_ids names only the affected customers the reader's scope reaches;
+		// affected_count still counts them all.
+		f, err := s.scope(ctx, tx)
+		if err != nil || f.Scope == policies.ScopeAll {
+			return err
+		}
+		ids := []uuid.UUID{}
+		if len(out.CustomerIDs) > 0 {
+			if err := tx.Model(&Affected{}).Where("incident_id = ? AND customer_id IN (?)", inc.ID, customer.InScope(tx, f)).
+				Order("customer_id").Pluck("customer_id", &ids).Error; err != nil {
+				return err
+			}
+		}
+		out.CustomerIDs = ids
+		return nil
 	})
 	return out, err
 }
@@ -328,10 +408,15 @@ type Filter struct {
 	CustomerID string `query:"customer_id" json:"-" validate:"omitempty,uuid"`
 }
 
-// List returns a page of the tenant's incidents, oldest first.
+// List returns a page of the incidents in the actor's data scope, oldest first.
 func (s *Service) List(ctx context.Context, f Filter) (api.Page[View], error) {
 	return listing.ListByID(ctx, s.DB.Read, f.ListParams, func(tx *gorm.DB) (*gorm.DB, error) {
-		q := listing.WhereEqual(tx.Model(&Incident{}), map[string]string{"status": f.Status, "kind": f.Kind, "level": f.Level})
+		scope, err := s.scope(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		q := visible(tx, tx.Model(&Incident{}), scope, tenantctx.ActorFrom(ctx).UserID)
+		q = listing.WhereEqual(q, map[string]string{"status": f.Status, "kind": f.Kind, "level": f.Level})
 		q = listing.WhereIDs(q, map[string]string{"owner_id": f.OwnerID})
 		if f.CustomerID != "" {
 			q = q.Where("id IN (?)", tx.Model(&Affected{}).Select("incident_id").Where("customer_id = ?", uuid.MustParse(f.CustomerID)))
@@ -383,7 +468,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, erro
 	var upd *Update
 	var newOwner *Incident
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
-		inc, err := load(tx, id)
+		inc, err := s.loadVisible(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -344,6 +344,12 @@ var catalog = map[string]msg{
 	"service.status.closed":              {"已结案", "已結案", "closed"},
 	"service.status.cancelled":           {"已取消", "已取消", "cancelled"},
 
+	// sign-off link mailed to the contact (app/service)
+	"service.sign_off_mail.subject": {"%s：请签收工单 %s 的服务", "%s：請簽收工單 %s 的服務", "%s: please sign off the service of work order %s"},
+	"service.sign_off_mail.body": {"%s 您好：\n\n%s 已完成工单 %s（%s）的服务。请打开以下链接查看服务内容并签收：\n\n%s\n\n链接可使用一次，有效期至 %s。如有疑问，请直接回复或致电我们。",
+		"%s 您好：\n\n%s 已完成工單 %s（%s）的服務。請開啟以下連結查看服務內容並簽收：\n\n%s\n\n連結可使用一次，有效期至 %s。如有疑問，請直接回覆或致電我們。",
+		"Dear %s,\n\n%s has finished the service of work order %s (%s). Please open this link to review the work and sign it off:\n\n%s\n\nThe link can be used once, until %s. If anything is unclear, reply to this mail or call us."},
+
 	// public links (app/publiclink)
 	"publiclink.gone": {"该链接已使用、已失效或已过期。", "該連結已使用、已失效或已過期。", "This link was used, withdrawn or has expired."},
 

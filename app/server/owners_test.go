@@ -39,10 +39,11 @@ var tableOwners = map[string]string{
 	"products":    "app/catalog",
 	"work_orders": "app/service", "work_order_history": "app/service", "work_order_records": "app/service",
 	"work_order_parts": "app/service", "work_order_costs": "app/service", "work_order_sequences": "app/service",
-	"sign_off_links": "app/service", "remote_applications": "app/service",
-	"public_links": "app/publiclink",
-	"surveys":      "app/survey",
-	"incidents":    "app/incident", "incident_customers": "app/incident", "incident_updates": "app/incident",
+	"remote_applications": "app/service",
+	"sign_off_links":      "app/service", // dropped by 00015 (sign-off links are public_links); its Down makes it again
+	"public_links":        "app/publiclink",
+	"surveys":             "app/survey",
+	"incidents":           "app/incident", "incident_customers": "app/incident", "incident_updates": "app/incident",
 	"webhook_endpoints": "app/webhook", "webhook_deliveries": "app/webhook", "webhook_attempts": "app/webhook",
 }
 

@@ -222,9 +222,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.FollowUps = &followup.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Opportunities = &opportunity.Service{DB: db, Authz: authz, Now: opt.Now}
 	s.Deals = &deal.Service{DB: db, Authz: authz, Opps: s.Opportunities, Now: opt.Now}
-	s.WorkOrders = &service.Service{DB: db, Authz: authz, LinkKey: service.LinkKey(cfg.SecretKey), BaseURL: cfg.BaseURL,
-		Notify: s.Notify, Log: log, Now: opt.Now}
 	s.Links = &publiclink.Links{DB: db, Key: publiclink.Key(cfg.SecretKey), BaseURL: cfg.BaseURL, Now: opt.Now}
+	s.WorkOrders = &service.Service{DB: db, Authz: authz, Links: s.Links, Mail: mailer, Notify: s.Notify, Log: log, Now: opt.Now}
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}

@@ -64,6 +64,11 @@ type decisionInput struct {
 	DecisionInput
 }
 
+type linkInput struct {
+	api.ByID
+	LinkInput
+}
+
 type tokenInput struct {
 	Token string `path:"token" json:"-"`
 }
@@ -133,8 +138,8 @@ func (a API) Routes(r *api.Router) {
 	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/records", ID: "addServiceRecord", Summary: "Record time, work done, parts and costs", Tag: tag, Status: 201, Perm: perm("update")},
 		byID(s.AddRecord, func(in *recordInput) (uuid.UUID, RecordInput) { return in.ID, in.RecordInput }))
 
-	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/sign-off-link", ID: "workOrderSignOffLink", Summary: "Issue a one-time sign-off link for the customer", Tag: tag, Status: 201, Perm: perm("update")},
-		api.CallByID(s.SignOffLink))
+	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/sign-off-link", ID: "workOrderSignOffLink", Summary: "Issue a one-time sign-off link for the customer (send: also mail it to the contact)", Tag: tag, Status: 201, Perm: perm("update")},
+		byID(s.SignOffLink, func(in *linkInput) (uuid.UUID, LinkInput) { return in.ID, in.LinkInput }))
 	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/sign-off", ID: "signOffWorkOrder", Summary: "Record the customer's signature given on site", Tag: tag, Perm: perm("update"), BodyLimit: signatureBody},
 		byID(s.SignOff, func(in *signOffInput) (uuid.UUID, SignOffInput) { return in.ID, in.SignOffInput }))
 	api.Handle(r, api.Op{Method: "GET", Path: "/work-orders/:id/signature", ID: "workOrderSignature", Summary: "The customer's signature of a work order", Tag: tag, Perm: perm("read")},

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/smecrm/crm/app/deal"
 	"github.com/smecrm/crm/app/money"
 	"github.com/smecrm/crm/app/problem"
 	"github.com/smecrm/crm/app/tenantctx"
@@ -16,8 +17,8 @@ import (
 // Paid work (第9條): a small fee is collected on site, recorded with its receipt number and
 // handed to finance, which then sends the invoice; otherwise finance invoices from the work
 // order and collects later. Either way the charge raises an invoice request that finance marks
-// issued, which moves the signed-off work order to invoiced. These amounts stay on the work
-// order: they are not (yet) receivables or payments of the sales module.
+// issued, which moves the signed-off work order to invoiced. A fee collected on site is a
+// payment of the sales module (deal.RecordWorkOrderFee), made and corrected with the charge.
 
 // Fee methods.
 const (
@@ -71,6 +72,20 @@ func (s *Service) Charge(ctx context.Context, id uuid.UUID, in ChargeInput) (Vie
 		}
 		w.Fee, w.FeeCurrency = decimal.NewNullDecimal(in.Fee.Amount), in.Fee.Currency
 		w.FeeMethod, w.ReceiptNumber, w.InvoiceStatus = in.Method, in.ReceiptNumber, InvoiceRequested
+		switch {
+		case in.Method == FeeOnSite:
+			id, err := deal.RecordWorkOrderFee(ctx, tx, s.now(), w.FeePaymentID, deal.WorkOrderFee{WorkOrderID: w.ID, Number: w.Number,
+				CustomerID: w.CustomerID, Amount: in.Fee, ReceiptNumber: in.ReceiptNumber})
+			if err != nil {
+				return err
+			}
+			w.FeePaymentID = &id
+		case w.FeePaymentID != nil: // corrected to be invoiced: nothing was collected
+			if err := deal.WithdrawWorkOrderFee(ctx, tx, *w.FeePaymentID); err != nil {
+				return err
+			}
+			w.FeePaymentID = nil
+		}
 		return nil
 	})
 }

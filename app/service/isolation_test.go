@@ -32,7 +32,7 @@ func TestServiceTablesUnderRLS(t *testing.T) {
 	admin := storetest.AdminDB(t)
 	ctx := context.Background()
 	for _, table := range []string{"work_orders", "work_order_history", "work_order_records", "work_order_parts", "work_order_costs",
-		"sign_off_links", "remote_applications", "work_order_sequences"} {
+		"public_links", "remote_applications", "work_order_sequences"} {
 		var truthA, truthB int64
 		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM "+table+" WHERE tenant_id = $1", a.ID).Scan(&truthA); err != nil {
 			t.Fatal(err)

@@ -89,14 +89,16 @@ type WorkOrder struct {
 	FeeCurrency     string
 	FeeMethod       string
 	ReceiptNumber   string
-	InvoiceStatus   string
-	InvoiceNumber   string
-	InvoicedBy      *uuid.UUID
-	InvoicedAt      *time.Time
-	ClosedAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Version         int64
+	// FeePaymentID is the sales module's payment of a fee collected on site.
+	FeePaymentID  *uuid.UUID
+	InvoiceStatus string
+	InvoiceNumber string
+	InvoicedBy    *uuid.UUID
+	InvoicedAt    *time.Time
+	ClosedAt      *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Version       int64
 }
 
 // pooled reports whether w waits in the shared pool: registered and without a technician.
@@ -214,6 +216,7 @@ type View struct {
 	Fee                    *money.Money  `json:"fee"`
 	FeeMethod              string        `json:"fee_method"`
 	ReceiptNumber          string        `json:"receipt_number"`
+	FeePaymentID           *uuid.UUID    `json:"fee_payment_id"`
 	InvoiceStatus          string        `json:"invoice_status"`
 	InvoiceNumber          string        `json:"invoice_number"`
 	InvoicedBy             *uuid.UUID    `json:"invoiced_by"`
@@ -237,7 +240,7 @@ func view(w *WorkOrder, costs []Cost) View {
 		RegisteredDepartmentID: w.RegisteredDepartmentID, Pooled: w.pooled(), CarriedOver: w.CarriedOver, Remote: w.Remote,
 		CompletedAt: w.CompletedAt, CountersignedBy: w.CountersignedBy, CountersignedAt: w.CountersignedAt,
 		SignedOffAt: w.SignedOffAt, SignerName: w.SignerName, SignedVia: w.SignedVia, HasSignature: w.Signature != "",
-		FeeMethod: w.FeeMethod, ReceiptNumber: w.ReceiptNumber, InvoiceStatus: w.InvoiceStatus, InvoiceNumber: w.InvoiceNumber,
+		FeeMethod: w.FeeMethod, ReceiptNumber: w.ReceiptNumber, FeePaymentID: w.FeePaymentID, InvoiceStatus: w.InvoiceStatus, InvoiceNumber: w.InvoiceNumber,
 		InvoicedBy: w.InvoicedBy, InvoicedAt: w.InvoicedAt, ClosedAt: w.ClosedAt,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, Version: w.Version}
 	if w.Fee.Valid {

@@ -6,6 +6,7 @@ package service_test
 // closing only once invoiced.
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,80 @@ func TestPaidWork(t *testing.T) {
 		// A paid work order signed off without a charge has no invoice request to issue.
 		bare := tm.to(t, tm.register(t, nil), "signed_off")
 		refused(t, env, tm, bare, tm.finance, "/invoice")
+	})
+}
+
+// A fee collected on site is a payment of the sales module: finance and the customer's owner
+// find it among the payments (by work order or customer), a salesperson who does not own the
+// customer does not; correcting the charge corrects the payment, and a charge corrected to be
+// invoiced (nothing collected) withdraws it.
+func TestPaidWorkPayment(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		stranger := tm.co.AddUserWith(t, apitest.UserOpts{Department: "Sales"}, "salesperson")
+		cust := newCustomer(t, tm.sales, "苏州精工")
+		var w workOrder
+		tm.co.Owner.MustDo(t, "POST", "/api/v1/work-orders", request(cust, nil), 201, &w)
+		w = tm.to(t, w, "in_progress")
+		type payment struct {
+			ID          uuid.UUID  `json:"id"`
+			CustomerID  uuid.UUID  `json:"customer_id"`
+			WorkOrderID *uuid.UUID `json:"work_order_id"`
+			Amount      moneyJSON  `json:"amount"`
+			Method      string     `json:"method"`
+			Reference   string     `json:"reference"`
+			OwnerID     uuid.UUID  `json:"owner_id"`
+		}
+		type payments struct{ Items []payment }
+		byOrder := "/api/v1/payments?work_order_id=" + w.ID.String()
+		list := func(as *apitest.Client, url string) []payment {
+			t.Helper()
+			var p payments
+			as.MustDo(t, "GET", url, nil, 200, &p)
+			return p.Items
+		}
+		if got := list(tm.finance, byOrder); len(got) != 0 {
+			t.Fatalf("payments before the charge: %+v", got)
+		}
+		tm.tech.MustDo(t, "POST", woURL(w, "/charge"), map[string]any{"fee": cny("260.00"), "method": "on_site", "receipt_number": "SJ-0088"}, 200, &w)
+		got := list(tm.finance, byOrder)
+		if len(got) != 1 || got[0].Amount != (moneyJSON{"260.00", "CNY"}) || got[0].Reference != "SJ-0088" || got[0].Method != "cash" ||
+			got[0].CustomerID != cust || got[0].WorkOrderID == nil || *got[0].WorkOrderID != w.ID || got[0].OwnerID != tm.sales.UserID {
+			t.Fatalf("payment of the on-site fee: %+v", got)
+		}
+		first := got[0].ID
+		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", first, "payment.received"); n != 1 {
+			t.Errorf("%d payment.received events", n)
+		}
+		if r := tm.co.Owner.Do(t, "GET", woURL(w, ""), nil); !strings.Contains(string(r.Body), `"fee_payment_id":"`+first.String()+`"`) {
+			t.Errorf("work order does not name its payment: %s", r.Body)
+		}
+		// The customer's owner sees it with their customer's payments; another salesperson not.
+		if got := list(tm.sales, "/api/v1/payments?customer_id="+cust.String()); len(got) != 1 || got[0].ID != first {
+			t.Errorf("the owner's list: %+v", got)
+		}
+		if got := list(stranger, "/api/v1/payments?customer_id="+cust.String()); len(got) != 0 {
+			t.Errorf("another salesperson sees %+v", got)
+		}
+		if r := stranger.Do(t, "GET", "/api/v1/payments/"+first.String(), nil); r.Status != 404 {
+			t.Errorf("another salesperson reads the payment: %d", r.Status)
+		}
+		// Corrected: the same payment, the new amount and receipt.
+		tm.tech.MustDo(t, "POST", woURL(w, "/charge"), map[string]any{"version": w.Version, "fee": cny("300.00"), "method": "on_site", "receipt_number": "SJ-0089"}, 200, &w)
+		if got := list(tm.finance, byOrder); len(got) != 1 || got[0].ID != first || got[0].Amount.Amount != "300.00" || got[0].Reference != "SJ-0089" {
+			t.Errorf("after the correction: %+v", got)
+		}
+		// A refused charge changes no payment.
+		if r := tm.tech.Do(t, "POST", woURL(w, "/charge"), map[string]any{"fee": cny("-5"), "method": "on_site", "receipt_number": "x"}); r.Status != 422 {
+			t.Errorf("negative fee: %d", r.Status)
+		}
+		// To be invoiced instead: nothing was collected, the payment goes.
+		tm.tech.MustDo(t, "POST", woURL(w, "/charge"), map[string]any{"version": w.Version, "fee": cny("300.00"), "method": "invoice"}, 200, &w)
+		if got := list(tm.finance, byOrder); len(got) != 0 {
+			t.Errorf("payment after switching to an invoice: %+v", got)
+		}
+		if r := tm.co.Owner.Do(t, "GET", woURL(w, ""), nil); !strings.Contains(string(r.Body), `"fee_payment_id":null`) {
+			t.Errorf("work order still names a payment: %s", r.Body)
+		}
 	})
 }

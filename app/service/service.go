@@ -36,6 +36,7 @@ import (
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
+	"github.com/smecrm/crm/app/publiclink"
 	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/policies"
@@ -45,9 +46,9 @@ import (
 type Service struct {
 	DB    *store.DB
 	Authz *policies.Authorizer
-	// LinkKey signs public sign-off links (see LinkKey); BaseURL is where they point.
-	LinkKey []byte
-	BaseURL string
+	// Links issues and checks the public sign-off links; Mail sends them to the contact.
+	Links *publiclink.Links
+	Mail  notify.Mailer
 	// Notify tells technicians of the work dispatched to them; nil tells nobody.
 	Notify *notify.Service
 	Log    *slog.Logger

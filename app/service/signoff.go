@@ -3,136 +3,72 @@ package service
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
-	"io"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
-	"golang.org/x/crypto/hkdf"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/audit"
+	"github.com/smecrm/crm/app/customer"
+	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/app/tenantctx"
-	"github.com/smecrm/crm/tenants"
+	"github.com/smecrm/crm/app/publiclink"
 )
 
 // Sign-off (第8、10條): the customer signs the technician's service voucher, on the technician's
 // phone (POST /work-orders/{id}/sign-off) or through a link sent by mail or SMS that opens
 // without an account (GET/POST /public/v1/sign-off/{token}).
 //
-// A link's token is signed: HMAC-SHA256, under a key derived from the server's secret key, of
-// its purpose ("sign-off"), tenant, work order, link row and expiry. Without the key nobody
-// makes or alters one; a token of another purpose, tenant or work order does not verify. The
-// link row makes the token single-use (used_at) and lets a newer link replace it; the expiry
-// comes from the tenant's settings (link_valid_hours). Anything that does not verify answers
-// not_found; a used, replaced or expired link answers gone (410).
+// The link is an app/publiclink link of purpose "sign-off" whose subject is the work order:
+// signed, single-purpose, expiring (the tenant's link_valid_hours) and single-use, the same
+// code as the survey links. A newer link replaces the work order's unused earlier ones.
+// Anything that does not verify answers not_found; a used, replaced or expired link gone (410).
 
-// PurposeSignOff is the purpose a sign-off token is signed for.
-const PurposeSignOff = "sign-off"
+// SignOffPurpose is what a sign-off link is for; the URL opens the web app's sign-off page,
+// which reads and answers the link through GET/POST /public/v1/sign-off/{token}.
+var SignOffPurpose = publiclink.Purpose{Name: "sign-off", Path: "/sign-off/"}
 
-// LinkKey derives the key that signs public links from the server's secret key.
-func LinkKey(secret string) []byte {
-	out := make([]byte, 32)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, []byte(secret), nil, []byte("crm public links v1")), out); err != nil {
-		panic(err)
-	}
-	return out
+// Mail outcomes of a sign-off link sent to the contact.
+const (
+	LinkMailSent      = "sent"
+	LinkMailNoAddress = "no_address"
+	LinkMailFailed    = "failed"
+)
+
+// LinkInput is the optional body of POST /work-orders/{id}/sign-off-link: with send, the link
+// is also mailed to the work order's contact (else the customer's primary contact).
+type LinkInput struct {
+	Send bool `json:"send"`
 }
 
-// Link is a stored one-time link.
-type Link struct {
-	TenantID    uuid.UUID `gorm:"primaryKey"`
-	ID          uuid.UUID `gorm:"primaryKey"`
-	WorkOrderID uuid.UUID
-	Purpose     string
-	ExpiresAt   time.Time
-	CreatedBy   *uuid.UUID
-	CreatedAt   time.Time
-	UsedAt      *time.Time
-	RevokedAt   *time.Time
-}
-
-// TableName is the links table.
-func (Link) TableName() string { return "sign_off_links" }
-
-// claims are what a token carries.
-type claims struct {
-	Tenant, Order, Link uuid.UUID
-	Expires             time.Time
-}
-
-const tokenVersion = 1
-
-// payload lays out claims: version, tenant, work order, link, expiry (Unix seconds).
-func (c claims) payload() []byte {
-	b := make([]byte, 0, 1+16*3+8)
-	b = append(b, tokenVersion)
-	b = append(b, c.Tenant[:]...)
-	b = append(b, c.Order[:]...)
-	b = append(b, c.Link[:]...)
-	return binary.BigEndian.AppendUint64(b, uint64(c.Expires.Unix()))
-}
-
-func (s *Service) mac(purpose string, payload []byte) []byte {
-	m := hmac.New(sha256.New, s.LinkKey)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write(payload)
-	return m.Sum(nil)
-}
-
-func (s *Service) token(purpose string, c claims) string {
-	p := c.payload()
-	return base64.RawURLEncoding.EncodeToString(append(p, s.mac(purpose, p)...))
-}
-
-var errBadToken = problem.NotFoundf("entity.link")
-
-// parse verifies a token for purpose and answers its claims; anything else is not_found.
-func (s *Service) parse(purpose, tok string) (claims, error) {
-	if len(s.LinkKey) == 0 || len(tok) > 200 {
-		return claims{}, errBadToken
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(raw) != 1+16*3+8+sha256.Size || raw[0] != tokenVersion {
-		return claims{}, errBadToken
-	}
-	p, sig := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
-	if !hmac.Equal(sig, s.mac(purpose, p)) {
-		return claims{}, errBadToken
-	}
-	var c claims
-	copy(c.Tenant[:], p[1:17])
-	copy(c.Order[:], p[17:33])
-	copy(c.Link[:], p[33:49])
-	c.Expires = time.Unix(int64(binary.BigEndian.Uint64(p[49:57])), 0).UTC()
-	return c, nil
-}
-
-// LinkView is the answer of POST /work-orders/{id}/sign-off-link.
+// LinkView is the answer of POST /work-orders/{id}/sign-off-link. MailStatus and MailTo are
+// set when the link was to be sent: sent (to MailTo), no_address (the contact has no email
+// address: read the link out or send it another way) or failed (the mail server refused it;
+// issuing again sends a new link).
 type LinkView struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expires_at"`
+	URL        string    `json:"url"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	MailStatus string    `json:"mail_status,omitempty"`
+	MailTo     string    `json:"mail_to,omitempty"`
 }
 
 // SignOffLink issues a one-time sign-off link for a completed work order, valid for the
-// tenant's link_valid_hours; an earlier unused link of the work order stops working. Fails
-// with conflict unless the work order is completed (signed-off work needs no link).
-func (s *Service) SignOffLink(ctx context.Context, id uuid.UUID) (LinkView, error) {
-	if len(s.LinkKey) == 0 {
+// tenant's link_valid_hours; an earlier unused link of the work order stops working. With
+// in.Send the link is mailed to the contact once the link is stored (a mail never carries a
+// link that was rolled back); how that went is in the answer, not an error. Fails with
+// conflict unless the work order is completed (signed-off work needs no link) and with
+// unavailable when the server has no key for links.
+func (s *Service) SignOffLink(ctx context.Context, id uuid.UUID, in LinkInput) (LinkView, error) {
+	if s.Links == nil {
 		return LinkView{}, problem.New(problem.Unavailable, "unavailable")
 	}
-	tid, _ := tenantctx.TenantID(ctx)
-	now := s.now()
 	var out LinkView
+	var m notify.Mail
 	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
 		w, err := s.load(ctx, tx, id)
 		if err != nil {
@@ -145,23 +81,50 @@ func (s *Service) SignOffLink(ctx context.Context, id uuid.UUID) (LinkView, erro
 		if w.Status != StatusCompleted {
 			return problem.New(problem.Conflict, "service.sign_off_status")
 		}
-		if err := tx.Model(&Link{}).Where("work_order_id = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL", w.ID, PurposeSignOff).
-			Update("revoked_at", now).Error; err != nil {
+		l, err := s.Links.Issue(ctx, tx, SignOffPurpose, w.ID, time.Duration(st.LinkValidHours)*time.Hour, true)
+		if err != nil {
 			return err
 		}
-		actor := tenantctx.ActorFrom(ctx).UserID
-		l := Link{ID: uuid.Must(uuid.NewV7()), WorkOrderID: w.ID, Purpose: PurposeSignOff, CreatedBy: &actor, CreatedAt: now,
-			ExpiresAt: now.Add(time.Duration(st.LinkValidHours) * time.Hour).Truncate(time.Second)}
-		if err := tx.Create(&l).Error; err != nil {
-			return err
+		out = LinkView{URL: s.Links.URL(SignOffPurpose, l), ExpiresAt: l.ExpiresAt.UTC()}
+		if in.Send {
+			if m, err = s.signOffMail(ctx, tx, w, l, out.URL); err != nil {
+				return err
+			}
+			out.MailStatus, out.MailTo = LinkMailNoAddress, m.To
 		}
-		// The URL opens the web app's sign-off page, which reads and answers the link through
-		// GET/POST /public/v1/sign-off/{token}.
-		out = LinkView{URL: strings.TrimRight(s.BaseURL, "/") + "/sign-off/" +
-			s.token(PurposeSignOff, claims{Tenant: tid, Order: w.ID, Link: l.ID, Expires: l.ExpiresAt}), ExpiresAt: l.ExpiresAt}
-		return audit.Record(ctx, tx, "sign_off_link", "work_order", w.ID.String(), nil, map[string]any{"link_id": l.ID, "expires_at": l.ExpiresAt})
+		return audit.Record(ctx, tx, "sign_off_link", "work_order", w.ID.String(), nil,
+			map[string]any{"link_id": l.ID, "expires_at": l.ExpiresAt, "mail_to": m.To})
 	})
-	return out, err
+	if err != nil || m.To == "" {
+		return out, err
+	}
+	out.MailStatus = LinkMailSent
+	if s.Mail == nil {
+		out.MailStatus = LinkMailFailed
+	} else if err := s.Mail.Send(ctx, m); err != nil {
+		out.MailStatus = LinkMailFailed
+		if s.Log != nil {
+			s.Log.Warn("sign-off link mail not sent", "work_order", id, "err", err)
+		}
+	}
+	return out, nil
+}
+
+// signOffMail writes the mail of sign-off link l of w to its contact, in the company's
+// language; no recipient (To empty) when the contact has no address.
+func (s *Service) signOffMail(ctx context.Context, tx *gorm.DB, w *WorkOrder, l *publiclink.Link, url string) (notify.Mail, error) {
+	contact, ok, err := customer.MailContactOf(tx, w.CustomerID, w.ContactID)
+	if err != nil || !ok {
+		return notify.Mail{}, err
+	}
+	snd, err := publiclink.SenderOf(ctx, tx)
+	if err != nil {
+		return notify.Mail{}, err
+	}
+	return notify.Mail{To: contact.Email,
+		Subject: problem.Message(snd.Locale, "service.sign_off_mail.subject", snd.Company, w.Number),
+		Text: problem.Message(snd.Locale, "service.sign_off_mail.body", contact.Name, snd.Company, w.Number, w.Model,
+			url, snd.Expiry(l)) + "\n"}, nil
 }
 
 // SignOffInput is the customer's signature: a name (typed, or printed beside a drawn
@@ -290,56 +253,32 @@ type PublicSignedOff struct {
 	SignedOffAt time.Time `json:"signed_off_at"`
 }
 
-// openLink verifies tok, puts its tenant in ctx and loads its link and work order in tx. A
-// token that does not verify, or names a missing link, a link of another work order or
-// purpose, or a cancelled tenant, is not_found; a used, replaced or expired link is gone.
-func (s *Service) openLink(ctx context.Context, tok string, write bool, fn func(ctx context.Context, tx *gorm.DB, t *tenants.Tenant, l *Link, w *WorkOrder) error) error {
-	c, err := s.parse(PurposeSignOff, tok)
-	if err != nil {
-		return err
+// openLink verifies tok as a sign-off link and loads its work order in tx, with ctx scoped to
+// the link's tenant. A token that does not verify, or names a missing link, a link of another
+// work order or purpose, or a cancelled tenant, is not_found; a used, replaced or expired link
+// is gone.
+func (s *Service) openLink(ctx context.Context, tok string, write bool, fn func(ctx context.Context, tx *gorm.DB, o publiclink.Opened, w *WorkOrder) error) error {
+	if s.Links == nil {
+		return problem.NotFoundf("entity.link")
 	}
-	ctx = tenantctx.WithTenant(ctx, c.Tenant)
-	ctx = tenantctx.WithActor(ctx, tenantctx.Actor{Via: "sign_off_link"})
-	t, err := tenants.Repo{DB: s.DB}.FindByID(ctx, c.Tenant)
-	if err != nil || t.Status == tenants.StatusCancelled {
-		return errBadToken
-	}
-	if write && !t.Writable() {
-		return problem.New(problem.TenantSuspended, "tenant_suspended")
-	}
-	run := s.DB.Read
-	if write {
-		run = s.DB.Tx
-	}
-	return run(ctx, func(tx *gorm.DB) error {
-		var l Link
-		err := tx.Take(&l, "id = ?", c.Link).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (l.WorkOrderID != c.Order || l.Purpose != PurposeSignOff)) {
-			return errBadToken
-		}
-		if err != nil {
-			return err
-		}
-		if l.UsedAt != nil || l.RevokedAt != nil || !s.now().Before(l.ExpiresAt) || !s.now().Before(c.Expires) {
-			return problem.New(problem.Gone, "service.link_gone")
-		}
+	return s.Links.Verify(ctx, SignOffPurpose, tok, write, func(ctx context.Context, tx *gorm.DB, o publiclink.Opened) error {
 		var w WorkOrder
-		if err := tx.Take(&w, "id = ?", l.WorkOrderID).Error; err != nil {
+		if err := tx.Take(&w, "id = ?", o.Link.SubjectID).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return errBadToken
+				return problem.NotFoundf("entity.link")
 			}
 			return err
 		}
-		return fn(ctx, tx, t, &l, &w)
+		return fn(ctx, tx, o, &w)
 	})
 }
 
 // OpenSignOff answers the voucher a sign-off link shows.
 func (s *Service) OpenSignOff(ctx context.Context, tok string) (PublicSignOff, error) {
 	var out PublicSignOff
-	err := s.openLink(ctx, tok, false, func(ctx context.Context, tx *gorm.DB, t *tenants.Tenant, l *Link, w *WorkOrder) error {
-		out = PublicSignOff{Company: t.Name, Number: w.Number, Model: w.Model, Serial: w.Serial, Fault: w.Fault, Type: w.Type,
-			Status: w.Status, CompletedAt: utc(w.CompletedAt), WorkDone: []string{}, ExpiresAt: l.ExpiresAt.UTC()}
+	err := s.openLink(ctx, tok, false, func(ctx context.Context, tx *gorm.DB, o publiclink.Opened, w *WorkOrder) error {
+		out = PublicSignOff{Company: o.Tenant.Name, Number: w.Number, Model: w.Model, Serial: w.Serial, Fault: w.Fault, Type: w.Type,
+			Status: w.Status, CompletedAt: utc(w.CompletedAt), WorkDone: []string{}, ExpiresAt: o.Link.ExpiresAt.UTC()}
 		var rs []Record
 		if err := tx.Where("work_order_id = ?", w.ID).Order("id").Limit(maxItems).Find(&rs).Error; err != nil {
 			return err
@@ -366,14 +305,9 @@ func (s *Service) SubmitSignOff(ctx context.Context, tok string, in SignOffInput
 		return PublicSignedOff{}, err
 	}
 	var out PublicSignedOff
-	err := s.openLink(ctx, tok, true, func(ctx context.Context, tx *gorm.DB, _ *tenants.Tenant, l *Link, w *WorkOrder) error {
-		now := s.now()
-		res := tx.Model(&Link{}).Where("id = ? AND used_at IS NULL AND revoked_at IS NULL", l.ID).Update("used_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return problem.New(problem.Gone, "service.link_gone")
+	err := s.openLink(ctx, tok, true, func(ctx context.Context, tx *gorm.DB, o publiclink.Opened, w *WorkOrder) error {
+		if err := s.Links.Use(tx, o.Link); err != nil {
+			return err
 		}
 		v, err := s.signOff(ctx, tx, w, in, "link")
 		if err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/smecrm/crm/app/apitest"
+	"github.com/smecrm/crm/app/config"
+	"github.com/smecrm/crm/app/notify/smtpsink"
 	"github.com/smecrm/crm/app/server"
 	"github.com/smecrm/crm/app/storetest"
 	"github.com/smecrm/crm/tenants"
@@ -119,11 +121,11 @@ func TestSignOffLink(t *testing.T) {
 		if n := env.CountRows(t, "outbox", "entity_id = ? AND type = ?", w.ID, "work_order.signed_off"); n != 1 {
 			t.Errorf("%d signed_off events", n)
 		}
-		if n := env.CountRows(t, "audit_log", "entity_id = ? AND action = ? AND via = ?", w.ID.String(), "sign_off", "sign_off_link"); n != 1 {
+		if n := env.CountRows(t, "audit_log", "entity_id = ? AND action = ? AND via = ?", w.ID.String(), "sign_off", "link:sign-off"); n != 1 {
 			t.Errorf("%d audit entries of the sign-off through the link", n)
 		}
 
-		// Tampering: the token names its tenant, work order and link under the MAC.
+		// Tampering: the token names its tenant, link row and work order under the MAC.
 		a := tm.to(t, tm.register(t, nil), "completed")
 		b := tm.to(t, tm.register(t, nil), "completed")
 		la, lb := tm.link(t, a), tm.link(t, b)
@@ -138,11 +140,11 @@ func TestSignOffLink(t *testing.T) {
 		spliced := append(append([]byte(nil), ra[:57]...), rb[57:]...)
 		later := edit(ra, 49, 57, []byte{0x7f, 0, 0, 0, 0, 0, 0, 0})
 		attacks := map[string]string{
-			"another work order's ID":          tokenPath(edit(ra, 17, 33, b.ID[:])),
-			"another work order's link row":    tokenPath(edit(ra, 33, 49, rb[33:49])),
+			"another work order's ID":          tokenPath(edit(ra, 33, 49, b.ID[:])),
+			"another work order's link row":    tokenPath(edit(ra, 17, 33, rb[17:33])),
 			"another work order's MAC":         tokenPath(spliced),
 			"another tenant's ID":              tokenPath(edit(ra, 1, 17, other.co.ID[:])),
-			"another tenant's work order":      tokenPath(edit(edit(ra, 1, 17, other.co.ID[:]), 17, 33, foreign.ID[:])),
+			"another tenant's work order":      tokenPath(edit(edit(ra, 1, 17, other.co.ID[:]), 33, 49, foreign.ID[:])),
 			"a flipped bit":                    tokenPath(flipped),
 			"a later expiry":                   tokenPath(later),
 			"truncated":                        tokenPath(ra[:len(ra)-1]),
@@ -238,4 +240,85 @@ func TestSignOffRateLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The link can be mailed to the contact (send: true): through a real SMTP server, in the
+// company's language, with a link that signs the work order off once. A contact without an
+// address gets nothing and the answer says so.
+func TestSignOffLinkMail(t *testing.T) {
+	sink := smtpsink.Start(t)
+	apitest.EachWith(t, apitest.Setup{Config: func(c *config.Config) { c.SMTPURL = sink.URL }}, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		tm.co.Owner.MustDo(t, "PATCH", "/api/v1/settings", map[string]any{"locale": "zh-CN"}, 200, nil)
+		mail := "li." + uuid.NewString()[:8] + "@example.com"
+		var contact struct{ ID uuid.UUID }
+		tm.cs.MustDo(t, "POST", "/api/v1/customers/"+tm.customer.String()+"/contacts",
+			map[string]any{"name": "李明", "email": mail, "is_primary": true}, 201, &contact)
+		w := tm.to(t, tm.register(t, map[string]any{"contact_id": contact.ID}), "completed")
+
+		var l link
+		env.Run(t, []apitest.Scenario{
+			{Name: "send: unknown field", Method: "POST", URL: woURL(w, "/sign-off-link"), As: tm.cs, Body: map[string]any{"send": true, "to": "x@example.com"}, Status: 422},
+			{Name: "send: success", Method: "POST", URL: woURL(w, "/sign-off-link"), As: tm.cs, Body: map[string]any{"send": true}, Status: 201,
+				Contains: []string{`"mail_status":"sent"`, `"mail_to":"` + mail + `"`}, Check: func(t *testing.T, r *apitest.Response) { r.JSON(t, &l) }},
+		})
+		m := sink.WaitFor(t, mail, 20*time.Second)
+		if !strings.Contains(m.Subject, "请签收工单 "+w.Number) {
+			t.Errorf("subject %q", m.Subject)
+		}
+		if !strings.Contains(m.Text, "李明 您好") || !strings.Contains(m.Text, l.URL) || !strings.Contains(m.Text, "链接可使用一次") {
+			t.Errorf("mail text %q lacks the greeting, the link %s or its terms", m.Text, l.URL)
+		}
+		// The mailed link is the answer's, and it signs the work order off once.
+		if r := public(t, env, "POST", l.path(t), map[string]any{"signer_name": "李明"}); r.Status != 200 {
+			t.Fatalf("signing through the mailed link: %d %s", r.Status, r.Body)
+		}
+		if r := public(t, env, "POST", l.path(t), map[string]any{"signer_name": "李明"}); r.Status != 410 {
+			t.Errorf("mailed link used twice: %d %s", r.Status, r.Body)
+		}
+		if got := tm.get(t, w); got.Status != "signed_off" || got.SignedVia != "link" {
+			t.Errorf("after the mailed link: %s %s", got.Status, got.SignedVia)
+		}
+
+		// In English once the company works in English.
+		tm.co.Owner.MustDo(t, "PATCH", "/api/v1/settings", map[string]any{"locale": "en"}, 200, nil)
+		e := tm.to(t, tm.register(t, map[string]any{"contact_id": contact.ID}), "completed")
+		var le link
+		tm.cs.MustDo(t, "POST", woURL(e, "/sign-off-link"), map[string]any{"send": true}, 201, &le)
+		deadline := time.Now().Add(20 * time.Second)
+		var en *smtpsink.Message
+		for en == nil && time.Now().Before(deadline) {
+			for _, x := range sink.Messages() {
+				if strings.Contains(x.Text, le.URL) {
+					en = &x
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if en == nil || !strings.Contains(en.Subject, "please sign off the service of work order "+e.Number) || !strings.Contains(en.Text, "Dear 李明") {
+			t.Errorf("English mail: %+v", en)
+		}
+
+		// No address: no mail, and the answer says so; the link still works.
+		bare := newCustomer(t, tm.cs, "无邮箱客户")
+		var nw workOrder
+		tm.cs.MustDo(t, "POST", "/api/v1/work-orders", request(bare, nil), 201, &nw)
+		nw = tm.to(t, nw, "completed")
+		before := len(sink.Messages())
+		var ln struct {
+			link
+			MailStatus string `json:"mail_status"`
+		}
+		tm.cs.MustDo(t, "POST", woURL(nw, "/sign-off-link"), map[string]any{"send": true}, 201, &ln)
+		if ln.MailStatus != "no_address" {
+			t.Errorf("mail status without an address: %q", ln.MailStatus)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := len(sink.Messages()); n != before {
+			t.Errorf("%d mails sent without an address", n-before)
+		}
+		if r := public(t, env, "GET", ln.path(t), nil); r.Status != 200 {
+			t.Errorf("link without mail: %d %s", r.Status, r.Body)
+		}
+	})
 }

@@ -24,7 +24,7 @@ func TestSurveyHooks(t *testing.T) {
 		if !ok || sv.Status != "pending" || sv.MailStatus != "sent" || len(tm.mail.to(tm.contactEmail)) != 1 {
 			t.Fatalf("survey after a sign-off through the link: %+v %v", sv, ok)
 		}
-		if n := env.CountRows(t, "audit_log", "entity_id = ? AND action = ? AND via = ?", sv.ID.String(), "create", "sign_off_link"); n != 1 {
+		if n := env.CountRows(t, "audit_log", "entity_id = ? AND action = ? AND via = ?", sv.ID.String(), "create", "link:sign-off"); n != 1 {
 			t.Errorf("%d audit entries of the survey made by the link's sign-off", n)
 		}
 

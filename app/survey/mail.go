@@ -119,18 +119,9 @@ func (s *Service) SendMail(ctx context.Context, id uuid.UUID) error {
 			next = MailFailed // the link cannot be used any more: too late to send it
 			return nil
 		}
-		t, err := tenantRow(ctx, tx)
+		snd, err := publiclink.SenderOf(ctx, tx)
 		if err != nil {
 			return err
-		}
-		st := t.Settings.Data()
-		locale := st.Locale
-		if !problem.IsLocale(locale) {
-			locale = "zh-CN"
-		}
-		loc, err := time.LoadLocation(st.TimeZone)
-		if err != nil || st.TimeZone == "" {
-			loc = time.UTC
 		}
 		tech := ""
 		if sv.TechnicianID != nil {
@@ -141,9 +132,9 @@ func (s *Service) SendMail(ctx context.Context, id uuid.UUID) error {
 			tech = names[*sv.TechnicianID]
 		}
 		m = notify.Mail{To: contact.Email,
-			Subject: problem.Message(locale, "survey.mail.subject", t.Name, sv.WorkOrderNumber),
-			Text: problem.Message(locale, "survey.mail.body", contact.Name, t.Name, sv.WorkOrderNumber, tech,
-				s.Links.URL(Purpose, l), l.ExpiresAt.In(loc).Format("2006-01-02 15:04")) + "\n"}
+			Subject: problem.Message(snd.Locale, "survey.mail.subject", snd.Company, sv.WorkOrderNumber),
+			Text: problem.Message(snd.Locale, "survey.mail.body", contact.Name, snd.Company, sv.WorkOrderNumber, tech,
+				s.Links.URL(Purpose, l), snd.Expiry(l)) + "\n"}
 		return nil
 	})
 	if problem.Is(err, problem.NotFound) {

@@ -1,169 +1,14 @@
-// Browser tests: the real server (the built binary, with the web app embedded) on a fresh SQLite
-// database and a free port, driven through Debian's chromium by playwright-core.
-//
-//   CRM_BIN=path/to/crm node --test e2e/      (make test-web builds everything first)
-//
-// Screenshots of the main pages go to e2e/screenshots/ (not committed) for review.
-import { test, before, after } from 'node:test';
+// Browser tests of the core product: sign up, customers, sales, service, settings, plugins and
+// the platform console, in one company whose state carries from one test to the next.
+// The server, browser and helpers come from harness.mjs.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useCRM, crm, state, ui, newPage, shot, signup, apiCall, login, addUser, BIN, DESKTOP, PHONE } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(process.env.CRM_BIN || join(here, '../../../bin/crm'));
-const CHROMIUM = process.env.CRM_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = join(here, 'screenshots');
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-let server;
-let serverLog = '';
-let base;
-let work;
-let browser;
-let env;
-const state = {};
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function waitReady(url, ms = 30000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url + '/readyz');
-      if (r.ok) return;
-    } catch {
-      /* not yet */
-    }
-    if (server.exitCode !== null) throw new Error('server exited:\n' + serverLog);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error('server not ready:\n' + serverLog);
-}
-
-before(async () => {
-  assert.ok(existsSync(BIN), `no server binary at ${BIN} (run make build)`);
-  assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM} (apt-get install chromium)`);
-  work = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
-  mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  env = {
-    ...process.env,
-    CRM_ADDR: `127.0.0.1:${port}`,
-    CRM_DATABASE_URL: `sqlite://${join(work, 'crm.db')}`,
-    CRM_SECRET_KEY: 'e2e-secret-key-e2e-secret-key-e2e-secret',
-    CRM_PLUGIN_DIR: join(work, 'plugins'),
-    CRM_BASE_URL: base,
-    CRM_LOG_LEVEL: 'warn',
-  };
-  // The commercial-vehicle module, built from the example plugin and installed like an operator
-  // would (the server loads installed plugins when it starts).
-  const repo = resolve(here, '../../..');
-  const plugin = join(work, 'commercial-vehicle');
-  execFileSync(process.env.GO || 'go', ['build', '-o', plugin, './plugins/examples/commercialvehicle'], { cwd: repo, stdio: 'pipe' });
-  execFileSync(BIN, ['plugins', 'install', plugin], { env, stdio: 'pipe' });
-  server = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  await waitReady(base);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a fresh --user-data-dir of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-async function newPage(viewport = DESKTOP, locale = 'zh-CN') {
-  const ctx = await browser.newContext({ viewport, locale, baseURL: base, timezoneId: 'Asia/Shanghai' });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(10000);
-  state.current = page;
-  page.on('pageerror', (e) => {
-    state.pageErrors = (state.pageErrors || []).concat(String(e));
-  });
-  // The server's Content-Security-Policy: a refused script, style, image or request shows
-  // in the console.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to (load|apply|execute|connect|frame|evaluate)/i.test(m.text())) {
-      state.cspViolations = (state.cspViolations || []).concat(m.text());
-    }
-  });
-  return page;
-}
-
-async function shot(page, name) {
-  await page.waitForTimeout(150);
-  await page.screenshot({ path: join(SHOTS, name + '.png'), fullPage: false });
-}
-
-// ui is test() that leaves a screenshot of the main page when the test fails.
-function ui(name, fn) {
-  return test(name, async (t) => {
-    try {
-      await fn(t);
-    } catch (e) {
-      const page = state.current || state.page;
-      if (page && !page.isClosed()) await page.screenshot({ path: join(SHOTS, 'FAILED-' + name.replace(/[^\w]+/g, '-') + '.png') }).catch(() => {});
-      throw e;
-    }
-  });
-}
-
-async function signup(page, { company, slug, owner, email }) {
-  await page.goto('/');
-  await page.waitForURL(/\/login/);
-  await page.getByRole('link', { name: '注册公司' }).click();
-  await page.getByLabel('公司名称').fill(company);
-  await page.getByLabel('公司代码').fill(slug);
-  await page.getByLabel('管理员姓名').fill(owner);
-  await page.getByLabel('邮箱').fill(email);
-  await page.getByLabel('密码').fill('a long enough password');
-  await page.getByRole('button', { name: '注册公司' }).click();
-  await page.waitForURL(base + '/');
-  await page.getByRole('heading', { name: `您好，${owner}` }).waitFor();
-}
-
-// apiCall calls the API with the page's session cookie and CSRF token.
-async function apiCall(page, method, path, body) {
-  return page.evaluate(
-    async ([method, path, body]) => {
-      const me = await (await fetch('/api/v1/me')).json();
-      const r = await fetch(path, {
-        method,
-        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await r.text();
-      return { status: r.status, body: text ? JSON.parse(text) : null };
-    },
-    [method, path, body],
-  );
-}
+useCRM({ plugins: ['commercialvehicle'] });
 
 ui('sign up a company and land on the home page', async () => {
   const page = await newPage();
@@ -183,7 +28,7 @@ ui('API validation errors appear on their form fields', async () => {
   const item = page.locator('.ant-form-item').filter({ has: page.getByLabel('邮箱') });
   await item.locator('.ant-form-item-explain-error').waitFor();
   assert.match(await item.locator('.ant-form-item-explain-error').innerText(), /.+/);
-  assert.equal(page.url(), base + '/customers/new');
+  assert.equal(page.url(), crm.base + '/customers/new');
   await shot(page, 'customer-form-errors');
 });
 
@@ -294,7 +139,7 @@ ui('edit a customer, export the list, delete and restore from the recycle bin', 
   await page.locator('.ant-table-row').filter({ hasText: '广州天河电子有限公司' }).waitFor();
   await page.getByRole('button', { name: '导出' }).hover();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
-  const file = join(work, 'export.csv');
+  const file = join(crm.work, 'export.csv');
   await download.saveAs(file);
   const text = readFileSync(file, 'utf8');
   assert.match(text, /广州天河电子有限公司/);
@@ -341,7 +186,7 @@ ui('page through the customer list with the cursors', async () => {
 
 ui('import customers from a CSV file with a column mapping and a progress bar', async () => {
   const page = state.page;
-  const csv = join(work, '客户.csv');
+  const csv = join(crm.work, '客户.csv');
   writeFileSync(csv, '\ufeff公司名称,电话,城市,备注\n杭州西湖茶业有限公司,13900000001,杭州,老客户\n宁波港口机械有限公司,13900000002,宁波,\n,13900000003,温州,没有名称\n');
   await page.goto('/customers/import');
   await page.locator('input[type=file]').setInputFiles(csv);
@@ -494,22 +339,12 @@ ui('quote, contract and payment screens', async () => {
   await shot(page, 'contracts');
   // Nobody approves what they own or submitted: the owner's home page does not offer it, and the
   // contract waits on a general manager's home page instead, linking to the contracts.
-  const me = await apiCall(page, 'GET', '/api/v1/me');
-  const gm = await apiCall(page, 'POST', '/api/v1/users', {
-    name: '孙总经理', email: 'sun@huadong.cn', password: 'a general manager password',
-    department_id: me.body.user.department_id, roles: ['general_manager'],
-  });
-  assert.equal(gm.status, 201, JSON.stringify(gm.body));
+  await addUser(page, { name: '孙总经理', email: 'sun@huadong.cn', password: 'a general manager password', roles: ['general_manager'] });
   const ownerTasks = await apiCall(page, 'GET', '/api/v1/me/tasks');
   assert.equal(ownerTasks.status, 200);
   assert.ok(!(ownerTasks.body.approvals || []).some((a) => a.title === '浦江仪器年度采购合同'), JSON.stringify(ownerTasks.body.approvals));
   const gmPage = await newPage();
-  await gmPage.goto('/login');
-  await gmPage.getByLabel('公司代码').fill('huadong');
-  await gmPage.getByLabel('邮箱').fill('sun@huadong.cn');
-  await gmPage.getByLabel('密码').fill('a general manager password');
-  await gmPage.getByRole('button', { name: '登录' }).click();
-  await gmPage.getByRole('heading', { name: '您好，孙总经理' }).waitFor();
+  await login(gmPage, { slug: 'huadong', email: 'sun@huadong.cn', password: 'a general manager password', name: '孙总经理' });
   const approvals = gmPage.locator('.ant-card').filter({ hasText: '待我审批' });
   await approvals.getByRole('link', { name: /浦江仪器年度采购合同/ }).click();
   await gmPage.waitForURL('**/sales/contracts');
@@ -547,12 +382,7 @@ ui('quote, contract and payment screens', async () => {
 
 ui('after-sales service: register, dispatch, work on site at phone width, the customer signs off by link', async () => {
   const page = state.page;
-  const me = await apiCall(page, 'GET', '/api/v1/me');
-  const tech = await apiCall(page, 'POST', '/api/v1/users', {
-    name: '周师傅', email: 'zhou@huadong.cn', password: 'a technician password',
-    department_id: me.body.user.department_id, roles: ['service_technician'],
-  });
-  assert.equal(tech.status, 201, JSON.stringify(tech.body));
+  await addUser(page, { name: '周师傅', email: 'zhou@huadong.cn', password: 'a technician password', roles: ['service_technician'] });
 
   // Customer service registers the call in the service register; the type is proposed.
   await page.goto('/service/work-orders');
@@ -585,12 +415,7 @@ ui('after-sales service: register, dispatch, work on site at phone width, the cu
 
   // The technician, on a phone, accepts, starts, records the work and completes it.
   const p = await newPage(PHONE);
-  await p.goto('/login');
-  await p.getByLabel('公司代码').fill('huadong');
-  await p.getByLabel('邮箱').fill('zhou@huadong.cn');
-  await p.getByLabel('密码').fill('a technician password');
-  await p.getByRole('button', { name: '登录' }).click();
-  await p.getByRole('heading', { name: '您好，周师傅' }).waitFor();
+  await login(p, { slug: 'huadong', email: 'zhou@huadong.cn', password: 'a technician password', name: '周师傅' });
   await p.goto('/service/my-work');
   await p.locator('.ant-table-row').filter({ hasText: wo.number }).getByRole('link', { name: '处理' }).click();
   await p.getByTestId('work-order').getByText('主轴异响').waitFor();
@@ -607,7 +432,7 @@ ui('after-sales service: register, dispatch, work on site at phone width, the cu
 
   // The customer opens the link without an account and signs with a finger.
   const c = await newPage(PHONE);
-  await c.goto(url.replace(base, ''));
+  await c.goto(url.replace(crm.base, ''));
   await c.getByTestId('public-work-order').getByText('主轴异响').waitFor();
   await c.getByLabel('签收人姓名').fill('浦江 李工');
   const pad = await c.getByTestId('signature-pad').boundingBox();
@@ -784,11 +609,7 @@ ui('a user whose password the owner reset chooses their own before anything else
   const reset = await apiCall(page, 'PATCH', '/api/v1/users/' + zhao.id, { version: zhao.version, password: 'a temporary password' });
   assert.equal(reset.status, 200, JSON.stringify(reset.body));
   const p = await newPage();
-  await p.goto('/login');
-  await p.getByLabel('公司代码').fill('huadong');
-  await p.getByLabel('邮箱').fill('zhao@huadong.cn');
-  await p.getByLabel('密码').fill('a temporary password');
-  await p.getByRole('button', { name: '登录' }).click();
+  await login(p, { slug: 'huadong', email: 'zhao@huadong.cn', password: 'a temporary password' });
   await p.getByText('设置新密码').first().waitFor();
   await shot(p, 'change-password');
   await p.getByLabel('临时密码').fill('a temporary password');
@@ -882,7 +703,7 @@ ui('owner saves pool rules and a named pool; the pool page offers the pools', as
 });
 
 ui('platform admins suspend and reactivate a tenant in their console', async () => {
-  execFileSync(BIN, ['admin', 'create-platform-admin', '--email', 'ops@example.com', '--name', 'Ops'], { env: { ...env, CRM_ADMIN_PASSWORD: 'platform admin password' }, stdio: 'pipe' });
+  execFileSync(BIN, ['admin', 'create-platform-admin', '--email', 'ops@example.com', '--name', 'Ops'], { env: { ...crm.env, CRM_ADMIN_PASSWORD: 'platform admin password' }, stdio: 'pipe' });
   const page = await newPage();
   await page.goto('/platform/login');
   await page.getByLabel('邮箱').fill('ops@example.com');
@@ -906,7 +727,7 @@ test('no script errors in the pages', () => {
 });
 
 test('the pages ran under the Content-Security-Policy and broke none of it', async () => {
-  const res = await fetch(base + '/');
+  const res = await fetch(crm.base + '/');
   assert.match(res.headers.get('content-security-policy') || '', /script-src 'self'/);
   assert.equal(res.headers.get('x-frame-options'), 'DENY');
   assert.deepEqual(state.cspViolations || [], []);

@@ -8,6 +8,7 @@ import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
 import { useFeatures } from '../features';
 import { Chart } from '../Chart';
+import { RemoteApproval } from './service/WorkOrderForms';
 import { listAll, errorText, OPP_STAGES } from '../ui';
 import { moneyNumber, formatPercent } from '../format';
 import type { FollowUp, Opportunity } from '../types';
@@ -69,6 +70,9 @@ export default function Home() {
       api.get<{ totals: typeof month }>('/api/v1/reports/sales', { period: dayjs().format('YYYY-MM') }).then((r) => setMonth(r.totals), () => setMonth(null));
   }, [f, can]);
 
+  const reloadTasks = () => {
+    if (hasTasks) api.get<Tasks>('/api/v1/me/tasks').then(setTasks, setTaskErr);
+  };
   useEffect(() => {
     if (!hasTasks) return;
     api.get<Tasks>('/api/v1/me/tasks').then(setTasks, setTaskErr);
@@ -204,7 +208,9 @@ export default function Home() {
               <Card title={t('home.approvals')} size="small" style={{ marginBottom: 16 }}>
                 <List size="small" dataSource={approvals} renderItem={(a) => (
                   <List.Item>
-                    {a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link> : a.title || a.entity}
+                    {a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link>
+                      : a.entity === 'remote_application' ? <RemoteApproval id={a.id} title={a.title} onDecided={reloadTasks} />
+                      : a.title || a.entity}
                   </List.Item>
                 )} />
               </Card>

@@ -5,7 +5,8 @@ import type { Dayjs } from 'dayjs';
 import { api } from '../../api';
 import { useAuth } from '../../auth';
 import { useI18n, type Key } from '../../i18n';
-import { errorText, nameOf, PageHeader, useUsers } from '../../ui';
+import { errorText, listAll, nameOf, PageHeader, useUsers } from '../../ui';
+import { PartsCostsFields, recordLines, RemoteCard } from './WorkOrderForms';
 
 // One work order as the technician works it on site, at phone width: what is to be done, the
 // state moves the current state allows, the service record (times, labour, work done, parts,
@@ -17,7 +18,10 @@ interface WorkOrder {
   technician_id: string | null; carried_over: boolean; pooled: boolean; remote: boolean; version: number;
   countersigned_at: string | null; signed_off_at: string | null; signer_name: string; has_signature: boolean;
 }
-interface ServiceRecord { id: string; work_done: string; labour_hours: string | null; arrived_at: string | null; ended_at: string | null; created_at: string }
+interface ServiceRecord {
+  id: string; work_done: string; labour_hours: string | null; arrived_at: string | null; ended_at: string | null; created_at: string;
+  parts: { product_id: string; quantity: string; batch: string }[]; costs: { kind: string; amount: { amount: string; currency: string } }[];
+}
 interface History { id: string; action: string; from_status: string; to_status: string; reason: string; at: string }
 
 // moves are the state moves offered from each state: [path, label, asks for a reason, permission action].
@@ -34,7 +38,7 @@ const moves: Record<string, [string, Key, boolean, string][]> = {
 
 export default function WorkOrderPage() {
   const { id } = useParams();
-  const { t, opt, dateTime } = useI18n();
+  const { t, opt, dateTime, money } = useI18n();
   const { can } = useAuth();
   const { message } = App.useApp();
   const users = useUsers();
@@ -43,9 +47,14 @@ export default function WorkOrderPage() {
   const [history, setHistory] = useState<History[]>([]);
   const [err, setErr] = useState<unknown>(null);
   const [reasonFor, setReasonFor] = useState<string | null>(null);
-  const [link, setLink] = useState<{ url: string; expires_at: string } | null>(null);
+  const [link, setLink] = useState<{ url: string; expires_at: string; mail_status?: string; mail_to?: string } | null>(null);
   const [recordForm] = Form.useForm();
   const [reasonForm] = Form.useForm();
+  const [products, setProducts] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (!records.some((r) => (r.parts || []).length > 0)) return;
+    listAll<{ id: string; name: string }>('/api/v1/products').then((ps) => setProducts(Object.fromEntries(ps.map((p) => [p.id, p.name]))), () => {});
+  }, [records]);
 
   const load = useCallback(async () => {
     try {
@@ -79,11 +88,11 @@ export default function WorkOrderPage() {
   if (err) return <Alert type="error" showIcon message={errorText(err)} />;
   if (!wo) return null;
 
-  const addRecord = async (v: { arrived_at?: Dayjs; ended_at?: Dayjs; labour_hours?: number; work_done: string }) => {
+  const addRecord = async (v: { arrived_at?: Dayjs; ended_at?: Dayjs; labour_hours?: number; work_done: string; parts?: any[]; costs?: any[] }) => {
     try {
       await api.post(`/api/v1/work-orders/${wo.id}/records`, {
         arrived_at: v.arrived_at?.toISOString(), started_at: v.arrived_at?.toISOString(), ended_at: v.ended_at?.toISOString(),
-        labour_hours: v.labour_hours === undefined ? undefined : String(v.labour_hours), work_done: v.work_done, parts: [], costs: [],
+        labour_hours: v.labour_hours === undefined ? undefined : String(v.labour_hours), work_done: v.work_done, ...recordLines(v),
       });
       recordForm.resetFields();
       message.success(t('common.saved'));
@@ -92,9 +101,9 @@ export default function WorkOrderPage() {
       message.error(errorText(e));
     }
   };
-  const issueLink = async () => {
+  const issueLink = async (send: boolean) => {
     try {
-      setLink(await api.post<{ url: string; expires_at: string }>(`/api/v1/work-orders/${wo.id}/sign-off-link`, {}));
+      setLink(await api.post<{ url: string; expires_at: string; mail_status?: string; mail_to?: string }>(`/api/v1/work-orders/${wo.id}/sign-off-link`, { send }));
     } catch (e) {
       message.error(errorText(e));
     }
@@ -130,7 +139,7 @@ export default function WorkOrderPage() {
 
       {['in_progress', 'on_hold', 'completed'].includes(wo.status) && can('workorder', 'update') && (
         <Card size="small" title={t('svc.record')} style={{ marginBottom: 12 }}>
-          <Form form={recordForm} layout="vertical" onFinish={addRecord} requiredMark={false}>
+          <Form form={recordForm} layout="vertical" onFinish={addRecord} requiredMark={false} initialValues={{ parts: [], costs: [] }}>
             <Space wrap>
               <Form.Item name="arrived_at" label={t('svc.arrived_at')}><DatePicker showTime /></Form.Item>
               <Form.Item name="ended_at" label={t('svc.ended_at')}><DatePicker showTime /></Form.Item>
@@ -139,6 +148,7 @@ export default function WorkOrderPage() {
             <Form.Item name="work_done" label={t('svc.work_done')} rules={[{ required: true, message: t('form.required') }]}>
               <Input.TextArea rows={3} />
             </Form.Item>
+            <PartsCostsFields />
             <Button htmlType="submit">{t('svc.add_record')}</Button>
           </Form>
         </Card>
@@ -146,7 +156,11 @@ export default function WorkOrderPage() {
       {records.length > 0 && (
         <Card size="small" title={t('svc.records')} style={{ marginBottom: 12 }}>
           {records.map((r) => (
-            <p key={r.id} data-testid="service-record">{dateTime(r.created_at)} · {r.labour_hours ? t('svc.hours', { n: r.labour_hours }) + ' · ' : ''}{r.work_done}</p>
+            <div key={r.id} data-testid="service-record" style={{ marginBottom: 8 }}>
+              <div>{dateTime(r.created_at)} · {r.labour_hours ? t('svc.hours', { n: r.labour_hours }) + ' · ' : ''}{r.work_done}</div>
+              {(r.parts || []).length > 0 && <Typography.Text type="secondary">{t('svc.parts')}: {r.parts.map((p) => `${products[p.product_id] || p.product_id.slice(0, 8)} × ${p.quantity}${p.batch ? ' (' + p.batch + ')' : ''}`).join('，')}<br /></Typography.Text>}
+              {(r.costs || []).length > 0 && <Typography.Text type="secondary">{t('svc.costs')}: {r.costs.map((c) => `${opt('svc_cost', c.kind)} ${money(c.amount)}`).join('，')}</Typography.Text>}
+            </div>
           ))}
         </Card>
       )}
@@ -154,9 +168,19 @@ export default function WorkOrderPage() {
       {wo.status === 'completed' && can('workorder', 'update') && (
         <Card size="small" title={t('svc.sign_off')} style={{ marginBottom: 12 }}>
           <SignOffForm submit={async (body) => { await api.post(`/api/v1/work-orders/${wo.id}/sign-off`, body); await load(); }} />
-          <Button style={{ marginTop: 8 }} onClick={issueLink}>{t('svc.send_link')}</Button>
+          <Space wrap style={{ marginTop: 8 }}>
+            <Button onClick={() => issueLink(false)}>{t('svc.send_link')}</Button>
+            <Button onClick={() => issueLink(true)}>{t('svc.mail_link')}</Button>
+          </Space>
           {link && <Typography.Paragraph copyable={{ text: link.url }} style={{ marginTop: 8 }} data-testid="sign-off-link">{link.url} ({t('svc.expires')} {dateTime(link.expires_at)})</Typography.Paragraph>}
+          {link?.mail_status && <Alert type={link.mail_status === 'sent' ? 'success' : 'warning'} showIcon data-testid="sign-off-mail"
+            message={link.mail_status === 'sent' ? t('svc.link_mailed', { to: link.mail_to || '' }) : t(link.mail_status === 'no_address' ? 'svc.link_no_address' : 'svc.link_mail_failed')} />}
         </Card>
+      )}
+
+      {(wo.remote || ['dispatched', 'accepted', 'in_progress', 'on_hold'].includes(wo.status)) && (
+        <RemoteCard workOrderId={wo.id} onChange={load}
+          canApply={can('workorder', 'update') && ['dispatched', 'accepted', 'on_hold'].includes(wo.status)} />
       )}
 
       <Card size="small" title={t('svc.history')}>
