@@ -111,10 +111,10 @@ export default function Webhooks() {
       <div className="toolbar">
         <Input className="grow" placeholder="https://example.com/crm-events" aria-label={t('webhooks.url')} value={url} onChange={(e) => setUrl(e.target.value)} />
         <Select mode="multiple" style={{ minWidth: 320 }} aria-label={t('webhooks.event_types')} placeholder={t('webhooks.event_types')} value={types} onChange={setTypes}
-          options={(catalog.data || []).map((v) => ({ value: v, label: v }))} data-testid="webhook-types" />
+          options={(catalog.data || []).map((v) => ({ value: v, label: v }))} />
         <Button type="primary" onClick={create} disabled={!url.trim() || types.length === 0}>{t('webhooks.create')}</Button>
       </div>
-      {secret && <Alert type="success" showIcon closable onClose={() => setSecret(null)} style={{ marginBottom: 12 }} message={t('webhooks.copy_secret')} description={<Typography.Text copyable code data-testid="webhook-secret">{secret}</Typography.Text>} />}
+      {secret && <Alert type="success" showIcon closable onClose={() => setSecret(null)} style={{ marginBottom: 12 }} message={t('webhooks.copy_secret')} description={<span data-testid="webhook-secret"><Typography.Text copyable code>{secret}</Typography.Text></span>} />}
       <Table
         rowKey="id"
         size="small"
