@@ -92,7 +92,7 @@ ui('the owner registers an endpoint, sends a test event and reads its delivery l
   });
   // The attempt's details: HTTP status and the receiver's answer.
   await log.getByRole('row').filter({ hasText: 'customer.created' }).getByRole('button', { name: /expand|展开/i }).click();
-  await log.getByRole('row').filter({ hasText: '{"received":true}' }).filter({ hasText: '200' }).waitFor();
+  await log.getByRole('row').filter({ hasText: '{"received":true}' }).filter({ hasText: '200' }).last().waitFor();
   await shot(page, 'webhooks-attempts');
 });
 
