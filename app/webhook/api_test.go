@@ -68,7 +68,7 @@ func TestEndpointAPI(t *testing.T) {
 			{Name: "delete", Method: "DELETE", URL: one, As: co.Owner, Status: 204},
 			{Name: "deleted", Method: "GET", URL: one, As: co.Owner, Status: 404, Code: "not_found"},
 		})
-		if n := env.CountRows(t, "audit_log", "entity = ? AND entity_id = ?", "webhook", mine.ID.String()); n < 3 {
+		if n := env.CountRows(t, "audit_log", "entity = ? AND entity_id = ?", "webhook", mine.ID.String()); n != 3 {
 			t.Errorf("%d audit entries for create, update and delete", n)
 		}
 	})

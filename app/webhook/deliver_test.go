@@ -170,7 +170,7 @@ func TestPersistentFailureDisables(t *testing.T) {
 		if e.Active || e.DisabledReason != "failing" {
 			t.Fatalf("endpoint: %+v", e)
 		}
-		if n := env.CountRows(t, "notifications", "kind = ?", "webhook_disabled"); n != 1 {
+		if n := env.CountRows(t, "notifications", "kind = ? AND user_id = ?", "webhook_disabled", co.Owner.UserID.String()); n != 1 {
 			t.Fatalf("%d notifications", n)
 		}
 	})
