@@ -251,6 +251,12 @@ func TestRotationOverlap(t *testing.T) {
 		if rot.Secret == "" || rot.Secret == ep.Secret || rot.PreviousSecretUntil == nil {
 			t.Fatalf("rotation answer %+v", rot)
 		}
+		if n := env.CountRows(t, "audit_log", "entity = ? AND entity_id = ? AND action = ?", "webhook", ep.ID.String(), "rotate_secret"); n != 1 {
+			t.Fatalf("%d audit entries of the rotation", n)
+		}
+		if n := env.CountRows(t, "audit_log", "entity_id = ? AND (CAST(changes AS TEXT) LIKE ? OR CAST(changes AS TEXT) LIKE ?)", ep.ID.String(), "%"+rot.Secret+"%", "%"+ep.Secret+"%"); n != 0 {
+			t.Fatal("a secret is in the audit log")
+		}
 		r := co.Owner.Do(t, "GET", "/api/v1/webhooks/"+ep.ID.String(), nil)
 		if strings.Contains(string(r.Body), rot.Secret) || strings.Contains(string(r.Body), `"secret"`) {
 			t.Fatal("the secret is shown after rotation's answer")
