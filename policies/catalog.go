@@ -52,6 +52,7 @@ var Objects = []string{
 	// return_note is the 產品退貨單 of a complaint's return: the warehouse receives it (update),
 	// finance posts it (approve).
 	"return_note",
+	"webhook",
 }
 
 // Actions are what can be done to an object.

@@ -59,6 +59,10 @@ type Config struct {
 	// BackupDatabaseURL (CRM_BACKUP_DATABASE_URL) is the PostgreSQL role pg_dump runs as: it
 	// must read every tenant's rows (BYPASSRLS); empty: the migration role's URL.
 	BackupDatabaseURL string
+
+	// WebhookAllowLoopback (CRM_WEBHOOK_ALLOW_LOOPBACK=1, tests only) lets outgoing webhooks
+	// reach receivers on the loopback addresses; every other private range stays refused.
+	WebhookAllowLoopback bool
 }
 
 // FromEnv reads the configuration from the environment.
@@ -89,6 +93,7 @@ func FromEnv() Config {
 	c.BackupDir = env("CRM_BACKUP_DIR", filepath.Join(c.DataDir(), "backups"))
 	c.BackupKeep = os.Getenv("CRM_BACKUP_KEEP")
 	c.BackupDatabaseURL = env("CRM_BACKUP_DATABASE_URL", c.MigrateDatabaseURL)
+	c.WebhookAllowLoopback = os.Getenv("CRM_WEBHOOK_ALLOW_LOOPBACK") == "1"
 	return c
 }
 

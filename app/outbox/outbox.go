@@ -65,3 +65,27 @@ func After(tx *gorm.DB, after uuid.UUID, limit int) ([]Event, error) {
 	}
 	return out, q.Find(&out).Error
 }
+
+// Settled lists a tenant's events after cursor (nil: from the start) created at or before
+// settledBefore, oldest first: what a consumer that keeps its own cursor (plugin event hooks,
+// outgoing webhooks) delivers next. Events younger than the consumer's settle time wait for a
+// later round, so an event whose transaction committed a moment after a later one's is not
+// skipped by a cursor that moved past it.
+func Settled(tx *gorm.DB, cursor *uuid.UUID, settledBefore time.Time, limit int) ([]Event, error) {
+	var out []Event
+	q := tx.Where("created_at <= ?", settledBefore.UTC()).Order("id").Limit(limit)
+	if cursor != nil {
+		q = q.Where("id > ?", *cursor)
+	}
+	return out, q.Find(&out).Error
+}
+
+// LastID is the ID of the tenant's newest event (nil when there is none): where a new
+// consumer's cursor starts when it wants only what happens from now on.
+func LastID(tx *gorm.DB) (*uuid.UUID, error) {
+	var last []Event
+	if err := tx.Select("id").Order("id DESC").Limit(1).Find(&last).Error; err != nil || len(last) == 0 {
+		return nil, err
+	}
+	return &last[0].ID, nil
+}

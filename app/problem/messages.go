@@ -367,6 +367,19 @@ var catalog = map[string]msg{
 	"timeline.survey.received":           {"收到工单 %s 的意见调查，评分 %s", "收到工單 %s 的意見調查，評分 %s", "Survey of work order %s received, score %s"},
 	"timeline.survey.received_complaint": {"收到工单 %s 的意见调查，评分 %s，含投诉", "收到工單 %s 的意見調查，評分 %s，含投訴", "Survey of work order %s received, score %s, with a complaint"},
 
+	// outgoing webhooks (app/webhook)
+	"entity.webhook":                        {"Webhook 端点", "Webhook 端點", "webhook endpoint"},
+	"entity.webhook_delivery":               {"Webhook 投递", "Webhook 投遞", "webhook delivery"},
+	"webhook.invalid_url":                   {"请填写 http 或 https 地址（不含用户名和密码）。", "請填寫 http 或 https 網址（不含使用者名稱和密碼）。", "Give an http or https URL (without a user name or password)."},
+	"webhook.blocked_address":               {"该地址指向本机、内网、链路本地或云元数据地址，不能接收 Webhook。", "該網址指向本機、內網、鏈路本地或雲端中繼資料位址，不能接收 Webhook。", "The URL points at a loopback, private, link-local or metadata address; webhooks are sent only to public addresses."},
+	"webhook.unresolvable":                  {"无法解析该地址的主机名。", "無法解析該網址的主機名稱。", "The URL's host name does not resolve."},
+	"webhook.unknown_event_type":            {"未知的事件类型：%s。", "未知的事件類型：%s。", "Unknown event type: %s."},
+	"webhook.too_many":                      {"最多只能登记 %d 个 Webhook 端点。", "最多只能登記 %d 個 Webhook 端點。", "At most %d webhook endpoints can be registered."},
+	"webhook.since_future":                  {"起始时间不能晚于现在。", "起始時間不能晚於現在。", "The start time cannot be in the future."},
+	"notify.webhook_disabled_gone.title":    {"Webhook 端点已停用", "Webhook 端點已停用", "Webhook endpoint disabled"},
+	"notify.webhook_disabled_gone.body":     {"接收方对 %s 回应 410（已不存在），该端点已停用。修复后可在 Webhook 设置中重新启用。", "接收方對 %s 回應 410（已不存在），該端點已停用。修復後可在 Webhook 設定中重新啟用。", "The receiver at %s answered 410 Gone, so the endpoint was disabled. Switch it on again in the webhook settings once it is fixed."},
+	"notify.webhook_disabled_failing.title": {"Webhook 端点因持续失败已停用", "Webhook 端點因持續失敗已停用", "Webhook endpoint disabled after persistent failures"},
+	"notify.webhook_disabled_failing.body":  {"向 %s 的投递在整个重试期内都失败了，该端点已停用。修复后可重新启用并重放失败的投递。", "向 %s 的投遞在整個重試期內都失敗了，該端點已停用。修復後可重新啟用並重放失敗的投遞。", "Deliveries to %s failed for the whole retry period, so the endpoint was disabled. Switch it on again and replay the failed deliveries once it is fixed."},
 	// emergency incidents (app/incident)
 	"entity.incident":                  {"应急事件", "應急事件", "incident"},
 	"incident.customers_required":      {"请选择受影响的客户（客户 ID 或筛选条件）。", "請選擇受影響的客戶（客戶 ID 或篩選條件）。", "Name the affected customers (by ID or by a filter)."},

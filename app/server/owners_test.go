@@ -48,6 +48,7 @@ var tableOwners = map[string]string{
 	"complaints":    "app/complaint", "complaint_events": "app/complaint", "complaint_remedies": "app/complaint",
 	"complaint_penalties": "app/complaint", "complaint_sequences": "app/complaint",
 	"credit_assessments": "app/risk", "risk_warnings": "app/risk", "risk_measures": "app/risk",
+	"webhook_endpoints": "app/webhook", "webhook_deliveries": "app/webhook", "webhook_attempts": "app/webhook",
 }
 
 // knownReaders are the reads of another package's table that remain, each with its reason. The

@@ -48,6 +48,7 @@ import (
 	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
+	"github.com/smecrm/crm/app/webhook"
 	"github.com/smecrm/crm/app/workday"
 	"github.com/smecrm/crm/plugins/host"
 	"github.com/smecrm/crm/policies"
@@ -88,6 +89,8 @@ type Server struct {
 	Risk  *risk.Service
 	Links *publiclink.Links
 	Jobs  *jobs.Queue
+	// Webhooks are the tenant's outgoing webhook endpoints and their deliveries.
+	Webhooks *webhook.Service
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -236,6 +239,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 		Log: log, Now: opt.Now}
 	s.Calendar = &workday.Service{DB: db, Now: opt.Now}
 	s.Risk = &risk.Service{DB: db, Authz: authz, Deals: s.Deals, Notify: s.Notify, Tasks: s.FollowUps.ScheduleTask, Log: log, Now: opt.Now}
+	s.Webhooks = &webhook.Service{DB: db, Authz: authz, Keys: keys, Guard: webhook.Guard{AllowLoopback: cfg.WebhookAllowLoopback},
+		Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -313,6 +318,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Incidents.RegisterJobs(s.Jobs)
 	s.Complaints.RegisterJobs(s.Jobs)
 	s.Risk.RegisterJobs(s.Jobs)
+	s.Webhooks.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -351,6 +357,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	complaint.API{S: s.Complaints}.Routes(v1)
 	workday.API{S: s.Calendar}.Routes(v1)
 	risk.API{S: s.Risk}.Routes(v1)
+	webhook.API{S: s.Webhooks}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)

@@ -206,14 +206,11 @@ func (h *Host) Configure(ctx context.Context, id string, enabled bool, config js
 			s = Setting{PluginID: id, Config: datatypes.JSON("{}"), Version: 0, CreatedAt: now}
 		}
 		if enabled && !s.Enabled {
-			var last []outbox.Event
-			if err := tx.Select("id").Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+			last, err := outbox.LastID(tx)
+			if err != nil {
 				return err
 			}
-			s.EventCursor, s.EventFailures, s.LastEventError = nil, 0, ""
-			if len(last) == 1 {
-				s.EventCursor = &last[0].ID
-			}
+			s.EventCursor, s.EventFailures, s.LastEventError = last, 0, ""
 			if err := tx.Where("plugin_id = ?", id).Delete(&activation{}).Error; err != nil {
 				return err
 			}

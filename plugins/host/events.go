@@ -97,11 +97,9 @@ func (h *Host) deliver(ctx context.Context, p *proc, tid uuid.UUID) error {
 		if !st.Enabled {
 			return nil
 		}
-		q := tx.Where("created_at <= ?", time.Now().UTC().Add(-h.opt.EventSettle)).Order("id").Limit(eventBatch)
-		if st.EventCursor != nil {
-			q = q.Where("id > ?", *st.EventCursor)
-		}
-		return q.Find(&events).Error
+		var err error
+		events, err = outbox.Settled(tx, st.EventCursor, time.Now().Add(-h.opt.EventSettle), eventBatch)
+		return err
 	})
 	if err != nil || !st.Enabled || len(events) == 0 {
 		if errors.Is(err, gorm.ErrRecordNotFound) {

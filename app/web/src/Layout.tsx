@@ -127,6 +127,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
         { key: '/admin/settings', label: 'nav.settings', show: can('settings', 'read') },
         { key: '/admin/plugins', label: 'nav.plugins', show: f.has('/api/v1/plugins') && can('plugin', 'read') },
         { key: '/admin/tokens', label: 'nav.api_tokens' },
+        { key: '/admin/webhooks', label: 'nav.webhooks', show: can('webhook', 'read') },
         { key: '/admin/audit', label: 'nav.audit', show: can('audit', 'read') },
       ],
     },

@@ -5,6 +5,7 @@ import Roles from './Roles';
 import SettingsPage from './Settings';
 import Tokens from './Tokens';
 import Audit from './AuditLog';
+import Webhooks from './Webhooks';
 
 // The administration screens under /admin/{name}, one file each (plugins, /admin/plugins, is
 // ../Plugins.tsx, routed by App.tsx).
@@ -17,6 +18,7 @@ export default function Admin() {
       <Route path="settings" element={<SettingsPage />} />
       <Route path="tokens" element={<Tokens />} />
       <Route path="audit" element={<Audit />} />
+      <Route path="webhooks" element={<Webhooks />} />
       <Route path="*" element={<Navigate to="/admin/users" replace />} />
     </Routes>
   );
