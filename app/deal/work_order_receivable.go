@@ -41,7 +41,7 @@ type workOrderRef struct {
 func (workOrderRef) TableName() string { return "work_orders" }
 
 // WorkOrderReceivable is the invoice of work order WorkOrderID (numbered Number) for
-// Amount, due on DueDate.
+// Amount, due on DueDate (zero when correcting: the due date stays).
 type WorkOrderReceivable struct {
 	WorkOrderID   uuid.UUID
 	Number        string
@@ -67,6 +67,9 @@ func IssueWorkOrderReceivable(ctx context.Context, tx *gorm.DB, now time.Time, r
 	var before any
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
+		if r.DueDate.IsZero() {
+			return InstallmentView{}, problem.Field("due_date", "required", "field.required")
+		}
 		wo := r.WorkOrderID
 		in = Installment{ID: uuid.Must(uuid.NewV7()), WorkOrderID: &wo, DueDate: due, Amount: r.Amount.Amount, Currency: r.Amount.Currency,
 			PaidAmount: decimal.Zero, Status: InstallmentPending, Note: note, CreatedAt: now, UpdatedAt: now, Version: 1}
@@ -78,6 +81,9 @@ func IssueWorkOrderReceivable(ctx context.Context, tx *gorm.DB, now time.Time, r
 		return InstallmentView{}, err
 	default:
 		before = installmentView(&in)
+		if r.DueDate.IsZero() {
+			r.DueDate, due = time.Time(in.DueDate), in.DueDate
+		}
 		changes := !in.Amount.Equal(r.Amount.Amount) || in.Currency != r.Amount.Currency || !time.Time(in.DueDate).Equal(r.DueDate)
 		if changes && in.PaidAmount.Sign() > 0 {
 			return InstallmentView{}, problem.New(problem.Conflict, "receivable_paid")

@@ -144,13 +144,13 @@ func (s *Service) Invoice(ctx context.Context, id uuid.UUID, in InvoiceInput) (V
 		if err != nil {
 			return err
 		}
-		var due time.Time
+		var due time.Time // zero on a correction without one: the receivable keeps its due date
 		if given != nil {
 			due = time.Time(*given)
 			if due.Before(day) {
 				return problem.Field("due_date", "out_of_range", "field.out_of_range")
 			}
-		} else {
+		} else if !correcting {
 			st, err := settingsOf(ctx, tx)
 			if err != nil {
 				return err

@@ -203,6 +203,11 @@ func TestInvoiceReceivable(t *testing.T) {
 		if r := tm.receivableOf(t, tm.finance, w); len(r) != 1 || r[0].DueDate != later {
 			t.Errorf("a refused correction changed the receivable %+v", r)
 		}
+		// The invoice number alone may still be corrected: the receivable keeps its due date.
+		tm.finance.MustDo(t, "POST", woURL(w, "/invoice"), map[string]any{"invoice_number": "FP-2026-100C"}, 200, &w)
+		if r := tm.receivableOf(t, tm.finance, w); len(r) != 1 || r[0].DueDate != later || r[0].Note != "invoice FP-2026-100C" || r[0].PaidAmount.Amount != "200.00" {
+			t.Errorf("number corrected on a part-paid receivable %+v", r)
+		}
 		var p2 feePayment
 		tm.finance.MustDo(t, "POST", "/api/v1/payments", map[string]any{"customer_id": tm.customer, "work_order_id": w.ID, "amount": cny("300.00"), "method": "cash"}, 201, &p2)
 		if r := tm.receivableOf(t, tm.finance, w); len(r) != 1 || r[0].Status != "paid" || r[0].Overdue {
