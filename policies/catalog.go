@@ -49,6 +49,9 @@ var Objects = []string{
 	"customer", "contact", "lead", "followup", "opportunity", "product", "quote", "contract",
 	"order", "payment", "workorder", "incident", "complaint", "survey", "care", "risk", "report",
 	"approval", "user", "department", "role", "settings", "audit", "plugin", "api_token",
+	// return_note is the 產品退貨單 of a complaint's return: the warehouse receives it (update),
+	// finance posts it (approve).
+	"return_note",
 }
 
 // Actions are what can be done to an object.

@@ -50,6 +50,15 @@ type Config struct {
 	// on the main address behind MetricsToken (CRM_METRICS_TOKEN), or not served without one.
 	MetricsAddr  string
 	MetricsToken string
+	// BackupDir (CRM_BACKUP_DIR) is where `crm backup` writes scheduled backups; empty: the
+	// backups folder of the data folder.
+	BackupDir string
+	// BackupKeep (CRM_BACKUP_KEEP) is how many scheduled backups rotation keeps; empty: 7,
+	// 0: all.
+	BackupKeep string
+	// BackupDatabaseURL (CRM_BACKUP_DATABASE_URL) is the PostgreSQL role pg_dump runs as: it
+	// must read every tenant's rows (BYPASSRLS); empty: the migration role's URL.
+	BackupDatabaseURL string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -77,6 +86,9 @@ func FromEnv() Config {
 	}
 	c.MigrateDatabaseURL = env("CRM_MIGRATE_DATABASE_URL", c.DatabaseURL)
 	c.AllowUnsafeDBRole = os.Getenv("CRM_ALLOW_UNSAFE_DB_ROLE") == "1"
+	c.BackupDir = env("CRM_BACKUP_DIR", filepath.Join(c.DataDir(), "backups"))
+	c.BackupKeep = os.Getenv("CRM_BACKUP_KEEP")
+	c.BackupDatabaseURL = env("CRM_BACKUP_DATABASE_URL", c.MigrateDatabaseURL)
 	return c
 }
 
@@ -103,6 +115,20 @@ func (c Config) RateLimits(defToken, defTenant int) (token, tenant int, err erro
 	}
 	tenant, err = perMinute("CRM_RATE_LIMIT_TENANT", c.RateLimitTenant, defTenant)
 	return token, tenant, err
+}
+
+// BackupRetention reads CRM_BACKUP_KEEP: how many scheduled backups to keep (unset: 7,
+// 0: all).
+func (c Config) BackupRetention() (int, error) {
+	v := strings.TrimSpace(c.BackupKeep)
+	if v == "" {
+		return 7, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("CRM_BACKUP_KEEP=%q: want a whole number of backups to keep (0: all)", v)
+	}
+	return n, nil
 }
 
 func perMinute(name, v string, def int) (int, error) {

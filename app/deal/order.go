@@ -2,6 +2,7 @@ package deal
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -270,4 +271,24 @@ func (s *Service) UpdateOrder(ctx context.Context, id uuid.UUID, u OrderUpdate) 
 		return outbox.Publish(ctx, tx, event, "order", o.ID, map[string]any{"order": out})
 	})
 	return out, err
+}
+
+// OrderRef is what another area keeps of an order it refers to.
+type OrderRef struct {
+	Number    string
+	ShippedAt *time.Time
+}
+
+// OrderOf answers order id when it is an order of customerID in tx's tenant (ok false
+// otherwise): a complaint names the order its goods came with (第25條.1).
+func OrderOf(tx *gorm.DB, customerID, id uuid.UUID) (OrderRef, bool, error) {
+	var o Order
+	err := tx.Select("tenant_id", "id", "number", "customer_id", "shipped_at").Take(&o, "id = ? AND customer_id = ?", id, customerID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return OrderRef{}, false, nil
+	}
+	if err != nil {
+		return OrderRef{}, false, err
+	}
+	return OrderRef{Number: o.Number, ShippedAt: o.ShippedAt}, true, nil
 }

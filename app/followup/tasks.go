@@ -28,6 +28,8 @@ type Approval struct {
 	ID     uuid.UUID `json:"id"`
 	Entity string    `json:"entity"`
 	Title  string    `json:"title"`
+	// Link is the web app's page where the decision is made, when the area has one.
+	Link string `json:"link,omitempty"`
 }
 
 // Tasks is GET /me/tasks.

@@ -99,3 +99,31 @@ func CountUsers(tx *gorm.DB) (int64, error) {
 	err := tx.Model(&User{}).Count(&n).Error
 	return n, err
 }
+
+// DepartmentManager answers the manager of department id in tx's tenant (nil when it has none
+// or does not exist): who hears of what goes wrong in the department, e.g. an overdue
+// complaint.
+func DepartmentManager(tx *gorm.DB, id uuid.UUID) (*uuid.UUID, error) {
+	var d Department
+	err := tx.Select("tenant_id", "id", "manager_id").Take(&d, "id = ?", id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.ManagerID, nil
+}
+
+// UserDepartment answers the department of user (nil when the user has none or is missing).
+func UserDepartment(tx *gorm.DB, user uuid.UUID) (*uuid.UUID, error) {
+	var u User
+	err := tx.Select("tenant_id", "id", "department_id").Take(&u, "id = ?", user).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return u.DepartmentID, nil
+}

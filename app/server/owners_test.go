@@ -46,6 +46,9 @@ var tableOwners = map[string]string{
 	"public_links":        "app/publiclink",
 	"surveys":             "app/survey",
 	"incidents":           "app/incident", "incident_customers": "app/incident", "incident_updates": "app/incident",
+	"calendar_days": "app/workday",
+	"complaints":    "app/complaint", "complaint_events": "app/complaint", "complaint_remedies": "app/complaint",
+	"complaint_penalties": "app/complaint", "complaint_sequences": "app/complaint",
 }
 
 // knownReaders are the reads of another package's table that remain, each with its reason. The

@@ -24,6 +24,7 @@ import (
 	"github.com/smecrm/crm/app/audit"
 	"github.com/smecrm/crm/app/auth"
 	"github.com/smecrm/crm/app/catalog"
+	"github.com/smecrm/crm/app/complaint"
 	"github.com/smecrm/crm/app/config"
 	"github.com/smecrm/crm/app/customer"
 	"github.com/smecrm/crm/app/deal"
@@ -46,6 +47,7 @@ import (
 	"github.com/smecrm/crm/app/survey"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/app/web"
+	"github.com/smecrm/crm/app/workday"
 	"github.com/smecrm/crm/plugins/host"
 	"github.com/smecrm/crm/policies"
 	"github.com/smecrm/crm/tenants"
@@ -78,8 +80,11 @@ type Server struct {
 	Surveys *survey.Service
 	// Incidents are emergency incidents and the customers they affect.
 	Incidents *incident.Service
-	Links     *publiclink.Links
-	Jobs      *jobs.Queue
+	// Complaints are customer complaints; Calendar the tenants' working calendars.
+	Complaints *complaint.Service
+	Calendar   *workday.Service
+	Links      *publiclink.Links
+	Jobs       *jobs.Queue
 	// Plugins supervises the installed plugins; the caller starts and stops it.
 	Plugins  *host.Host
 	Log      *slog.Logger
@@ -224,6 +229,9 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Surveys = &survey.Service{DB: db, Authz: authz, Links: s.Links, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer,
 		Jobs: s.Jobs, Log: log, Now: opt.Now}
 	s.Incidents = &incident.Service{DB: db, Authz: authz, Customers: s.Customers, Notify: s.Notify, Jobs: s.Jobs, Log: log, Now: opt.Now}
+	s.Complaints = &complaint.Service{DB: db, Authz: authz, WorkOrders: s.WorkOrders, Notify: s.Notify, Mail: mailer, Jobs: s.Jobs,
+		Log: log, Now: opt.Now}
+	s.Calendar = &workday.Service{DB: db, Now: opt.Now}
 	s.Leads = &lead.Service{DB: db, Authz: authz, Keys: keys, Customers: s.Customers, Opportunities: s.Opportunities, Notify: s.Notify, Jobs: s.Jobs, Now: opt.Now}
 	rates := &money.Rates{DB: db, Now: opt.Now}
 	products := &catalog.Service{DB: db, Now: opt.Now}
@@ -250,31 +258,36 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.Customers.Summaries = s.Deals.Summaries                                                  // orders feed classification and ABC value classes
 	s.Customers.PoolExemptions = append(s.Customers.PoolExemptions, opportunity.PoolExemption) // open opportunities keep a customer out of the pool
 	s.Customers.MergeHooks = append(s.Customers.MergeHooks,
-		followup.MoveFollowUps,       // follow-ups
-		deal.MoveCustomerRecords,     // opportunities, quotes, contracts, orders, payments
-		service.MoveCustomerRecords,  // work orders
-		survey.MoveCustomerRecords,   // surveys
-		incident.MoveCustomerRecords, // incidents that affected it
+		followup.MoveFollowUps,        // follow-ups
+		deal.MoveCustomerRecords,      // opportunities, quotes, contracts, orders, payments
+		service.MoveCustomerRecords,   // work orders
+		survey.MoveCustomerRecords,    // surveys
+		incident.MoveCustomerRecords,  // incidents that affected it
+		complaint.MoveCustomerRecords, // complaints
 	)
 	s.Customers.TimelineSources = append(s.Customers.TimelineSources,
-		followup.TimelineItems, // follow-ups
-		deal.TimelineItems,     // opportunities, contracts, orders, payments
-		service.TimelineItems,  // work orders
-		survey.TimelineItems,   // surveys sent and received
-		incident.TimelineItems, // incidents that affect it
+		followup.TimelineItems,  // follow-ups
+		deal.TimelineItems,      // opportunities, contracts, orders, payments
+		service.TimelineItems,   // work orders
+		survey.TimelineItems,    // surveys sent and received
+		incident.TimelineItems,  // incidents that affect it
+		complaint.TimelineItems, // complaints
 	)
 	// A signed-off work order gets its opinion survey (when the service settings have them on).
 	s.WorkOrders.OnEvent = append(s.WorkOrders.OnEvent, s.Surveys.OnWorkOrderEvent)
+	// A survey answered with a complaint opens a complaint case.
+	s.Surveys.OnFlagged = append(s.Surveys.OnFlagged, s.Complaints.OnSurveyFlagged)
 	// What waits for the user's decision on /me/tasks: contracts to review, remote-service
 	// applications to decide.
-	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals)
+	s.FollowUps.Approvals = approvals(s.Deals.Approvals, s.WorkOrders.Approvals, s.Complaints.Approvals)
 	s.Platform.AddCount("customers", customer.CountLive)
 	// Each area's own block of /settings, stored, merged and validated by tenants.
 	s.Tenants.AddSection(lead.Settings)     // lead assignment rules
 	s.Tenants.AddSection(followup.Settings) // follow-up reminders
 	// work order numbering, warranty default, surveys, sign-off link validity
 	s.Tenants.AddSection(service.SettingsSection)
-	s.Tenants.AddSection(survey.Settings) // survey link validity
+	s.Tenants.AddSection(survey.Settings)    // survey link validity
+	s.Tenants.AddSection(complaint.Settings) // complaint numbers, due-soon warning, report days
 
 	// Durable jobs, every area's.
 	s.Deals.RegisterJobs(s.Jobs)
@@ -284,6 +297,7 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	s.WorkOrders.RegisterJobs(s.Jobs)
 	s.Surveys.RegisterJobs(s.Jobs)
 	s.Incidents.RegisterJobs(s.Jobs)
+	s.Complaints.RegisterJobs(s.Jobs)
 
 	// Routes.
 	root := api.NewRouter(s.App, "CRM API", Version)
@@ -319,6 +333,8 @@ func New(cfg config.Config, db *store.DB, log *slog.Logger, opt Options) (*Serve
 	service.API{S: s.WorkOrders}.Routes(v1)
 	survey.API{S: s.Surveys}.Routes(v1)
 	incident.API{S: s.Incidents}.Routes(v1)
+	complaint.API{S: s.Complaints}.Routes(v1)
+	workday.API{S: s.Calendar}.Routes(v1)
 	s.Platform.Routes(root.Group("/platform/v1"))
 	public := root.Group("/public/v1")
 	service.API{S: s.WorkOrders}.PublicRoutes(public)

@@ -115,6 +115,18 @@ func cleanText(fields map[string]*string) error {
 // the actor cannot see, a contact not of that customer, an unknown product, an override
 // without reason).
 func (s *Service) Register(ctx context.Context, in Input) (View, error) {
+	var out View
+	err := s.DB.Tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.RegisterTx(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// RegisterTx is Register inside another area's transaction tx (a complaint's repair remedy
+// opens its work order this way, so both exist or neither), acting as the context's actor.
+func (s *Service) RegisterTx(ctx context.Context, tx *gorm.DB, in Input) (View, error) {
 	if err := cleanText(map[string]*string{"type_reason": &in.TypeReason, "model": &in.Model, "specification": &in.Specification,
 		"serial": &in.Serial, "purchase_place": &in.PurchasePlace, "fault": &in.Fault}); err != nil {
 		return View{}, err
@@ -132,8 +144,12 @@ func (s *Service) Register(ctx context.Context, in Input) (View, error) {
 		Model: in.Model, Specification: in.Specification, Serial: in.Serial, PurchaseDate: purchase, PurchasePlace: in.PurchasePlace,
 		Fault: in.Fault, Channel: in.Channel, Urgency: in.Urgency, Status: StatusRegistered, RegisteredBy: actor,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
+	return s.register(ctx, tx, in, w, purchase, now, actor)
+}
+
+func (s *Service) register(ctx context.Context, tx *gorm.DB, in Input, w *WorkOrder, purchase *datatypes.Date, now time.Time, actor uuid.UUID) (View, error) {
 	var out View
-	err = s.DB.Tx(ctx, func(tx *gorm.DB) error {
+	err := func() error {
 		if _, err := opportunity.VisibleCustomer(ctx, tx, s.Authz, "customer_id", in.CustomerID); err != nil {
 			return err
 		}
@@ -187,7 +203,7 @@ func (s *Service) Register(ctx context.Context, in Input) (View, error) {
 			return err
 		}
 		return outbox.Publish(ctx, tx, "work_order.registered", "work_order", w.ID, map[string]any{"work_order": out})
-	})
+	}()
 	return out, err
 }
 

@@ -149,3 +149,15 @@ func settingsOf(ctx context.Context, tx *gorm.DB) (Settings, error) {
 	}
 	return st, nil
 }
+
+// CheckNumberPattern checks a numbering pattern as the work order numbers' is checked: literal
+// text with {YYYY}, {YY}, {MM}, {DD} and exactly one {SEQ} or {SEQ:n}. Other areas number their
+// records with the same patterns (complaints: KS-{YYYY}-{SEQ:6}).
+func CheckNumberPattern(p string) error { return checkPattern(p) }
+
+// NumberScope renders pattern's date parts for day, leaving {SEQ}: the key of the counter a
+// number takes its sequence from.
+func NumberScope(pattern string, day time.Time) string { return numberScope(pattern, day) }
+
+// RenderNumber puts seq into a scope made by NumberScope, padded as pattern asks.
+func RenderNumber(pattern, scope string, seq int64) string { return renderNumber(pattern, scope, seq) }

@@ -59,6 +59,10 @@ type Service struct {
 	Jobs *jobs.Queue
 	Log  *slog.Logger
 	Now  func() time.Time
+	// OnFlagged are other areas' reactions to a survey answered with a complaint (server.New
+	// sets them; complaints open a case): each runs in the answer's transaction with the
+	// survey as answered and who registered its work order; an error rolls the answer back.
+	OnFlagged []func(ctx context.Context, tx *gorm.DB, sv View, registeredBy *uuid.UUID) error
 }
 
 func (s *Service) now() time.Time {
@@ -253,6 +257,11 @@ func (s *Service) answer(ctx context.Context, tx *gorm.DB, sv *Survey, a Answer,
 		return View{}, err
 	}
 	if sv.Flagged {
+		for _, fn := range s.OnFlagged {
+			if err := fn(ctx, tx, out, sv.RegisteredBy); err != nil {
+				return View{}, err
+			}
+		}
 		flagged := *sv
 		store.AfterCommit(tx, func() { s.tellFlagged(context.WithoutCancel(ctx), &flagged) })
 	}

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/outbox"
+	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/plugins/sdk"
 )
@@ -24,8 +25,10 @@ import (
 // with the event ID for the plugin to drop repeats. A failed event stops that pair's round;
 // the same event is offered again at the next one. Events younger than EventSettle wait, so
 // that an event whose transaction committed a moment after a later one's is not skipped.
-// One server delivers at a time per database in practice; with several replicas a pair's
-// events may be offered by two of them at once (still at least once, still with IDs).
+// With several replicas on PostgreSQL, a pair is delivered by one replica at a time: each
+// round takes a session advisory lock on the pair and skips pairs another replica holds, so
+// two replicas neither offer the same events at once nor move the cursor back past each
+// other's progress. (SQLite serves one process.)
 
 const eventBatch = 100
 
@@ -76,6 +79,13 @@ func (h *Host) DeliverEvents(ctx context.Context) {
 func (h *Host) deliver(ctx context.Context, p *proc, tid uuid.UUID) error {
 	if p == nil {
 		return nil
+	}
+	if h.db.Dialect == store.Postgres {
+		unlock, ok, err := h.lockPair(ctx, p.inst.ID, tid)
+		if err != nil || !ok {
+			return err // !ok: another replica is delivering this pair's events
+		}
+		defer unlock()
 	}
 	tctx := tenantctx.WithTenant(ctx, tid)
 	var st Setting
@@ -135,6 +145,24 @@ func (h *Host) deliver(ctx context.Context, p *proc, tid uuid.UUID) error {
 			Updates(map[string]any{"event_cursor": cursor, "event_failures": failures, "last_event_error": lastErr}).Error
 	})
 	return errors.Join(derr, err)
+}
+
+// lockPair takes the session advisory lock of a (plugin, tenant) pair on a connection of its
+// own, held until unlock; ok is false when another session holds it.
+func (h *Host) lockPair(ctx context.Context, pluginID string, tid uuid.UUID) (unlock func(), ok bool, err error) {
+	conn, err := h.db.SQL().Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	key := "crm:plugin-events:" + pluginID + ":" + tid.String()
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", key).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		return nil, false, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
+		conn.Close()
+	}, true, nil
 }
 
 func equalCursor(a, b *uuid.UUID) bool {

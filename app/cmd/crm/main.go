@@ -33,7 +33,8 @@ func main() {
 
 func rootCmd() *cobra.Command {
 	root := &cobra.Command{Use: "crm", Short: "Multi-tenant CRM for small and medium enterprises", SilenceUsage: true}
-	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd(), openapiCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), adminCmd(), versionCmd(), seedCmd(), pluginsCmd(), openapiCmd(),
+		backupCmd(), restoreCmd(), citusDDLCmd())
 	return root
 }
 
@@ -52,8 +53,15 @@ func migrateCmd() *cobra.Command {
 
 // openApp migrates and opens the database as the app role.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB, error) {
-	if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log, jobs.Migrate); err != nil {
-		return nil, err
+	return openDB(ctx, cfg, log, true)
+}
+
+// openDB opens the database as the app role, migrating it first when migrate is set.
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
+	if migrate {
+		if err := store.Migrate(ctx, cfg.MigrateDatabaseURL, cfg.DatabaseURL, log, jobs.Migrate); err != nil {
+			return nil, err
+		}
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Log: log})
 	if err != nil {
@@ -80,7 +88,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.D
 }
 
 func serveCmd() *cobra.Command {
-	return &cobra.Command{Use: "serve", Short: "Run the HTTP server", RunE: func(cmd *cobra.Command, _ []string) error {
+	var noMigrate bool
+	c := &cobra.Command{Use: "serve", Short: "Run the HTTP server", RunE: func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		cfg := config.FromEnv()
 		log := cfg.Logger()
@@ -88,7 +97,7 @@ func serveCmd() *cobra.Command {
 		if err := cfg.EnsureSecretKey(log); err != nil {
 			return err
 		}
-		db, err := openApp(ctx, cfg, log)
+		db, err := openDB(ctx, cfg, log, !noMigrate)
 		if err != nil {
 			return err
 		}
@@ -129,6 +138,10 @@ func serveCmd() *cobra.Command {
 		}
 		return nil
 	}}
+	// Replicas started by an orchestrator leave migrations to one `crm migrate` run as the
+	// owner role (deploy/k8s/migrate-job.yaml): they then hold only the app role's secret.
+	c.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not migrate at start (a separate `crm migrate` does, as the owner role)")
+	return c
 }
 
 // displayURL is the base URL, or the listen address on localhost when the base is the default.

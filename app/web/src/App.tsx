@@ -13,6 +13,7 @@ import { matchLang } from './format';
 
 const HomePage = lazy(() => import('./pages/Home'));
 const Service = lazy(() => import('./pages/service'));
+const Complaints = lazy(() => import('./pages/complaints'));
 const SignOffPublic = lazy(() => import('./pages/service/SignOffPublic'));
 const SurveyPublic = lazy(() => import('./pages/service/SurveyPublic'));
 const CustomerList = lazy(() => import('./pages/CustomerList'));
@@ -96,6 +97,7 @@ export function App() {
                           <Route path="/reports" element={<Reports />} />
                           <Route path="/sales/*" element={<Sales />} />
                           <Route path="/service/*" element={<Service />} />
+                          <Route path="/complaints/*" element={<Complaints />} />
                           <Route path="/admin/plugins" element={<Plugins />} />
                           <Route path="/admin/*" element={<Admin />} />
                           <Route path="/cv/*" element={<Vehicles />} />

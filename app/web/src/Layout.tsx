@@ -3,7 +3,7 @@ import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { Layout, Menu, Dropdown, Button, Select, Grid, Drawer, Typography, Tag } from 'antd';
 import type { MenuProps } from 'antd';
 import {
-  HomeOutlined, TeamOutlined, FundOutlined, SettingOutlined, CarOutlined, UserOutlined, MenuOutlined, LogoutOutlined, GlobalOutlined, ToolOutlined,
+  HomeOutlined, TeamOutlined, FundOutlined, SettingOutlined, CarOutlined, UserOutlined, MenuOutlined, LogoutOutlined, GlobalOutlined, ToolOutlined, AlertOutlined,
 } from '@ant-design/icons';
 import { useI18n, LANG_NAMES, type Key } from './i18n';
 import { useAuth } from './auth';
@@ -97,6 +97,15 @@ export function AppLayout({ children }: { children: ReactNode }) {
         { key: '/service/my-work', label: 'nav.my_work', show: !!me?.roles.includes('service_technician') },
         { key: '/service/survey-results', label: 'nav.survey_results', show: f.has('/api/v1/reports/service') && can('survey', 'read') },
         { key: '/service/incidents', label: 'nav.incidents', show: f.has('/api/v1/incidents') && can('incident', 'read') },
+      ],
+    },
+    {
+      key: 'complaints', label: 'nav.complaints', icon: <AlertOutlined />, show: f.has('/api/v1/complaints') && can('complaint', 'read'),
+      children: [
+        { key: '/complaints/mine', label: 'nav.my_cases' },
+        { key: '/complaints/queue', label: 'nav.complaint_queue' },
+        { key: '/complaints', label: 'nav.complaints' },
+        { key: '/complaints/review', label: 'nav.complaint_review' },
       ],
     },
     {

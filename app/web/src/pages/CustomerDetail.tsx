@@ -292,6 +292,11 @@ export default function CustomerDetail() {
                   {t('followup.log')}
                 </Button>
               )}
+              {can('complaint', 'create') && (
+                <Button onClick={() => nav(`/complaints/new?customer_id=${c.id}`)} data-testid="file-complaint">
+                  {t('cmp.file')}
+                </Button>
+              )}
               {can('customer', 'update') && (
                 <Button icon={<EditOutlined />} onClick={() => nav(`/customers/${c.id}/edit`)}>
                   {t('common.edit')}

@@ -26,7 +26,7 @@ interface Tasks {
   overdue: Task[];
   upcoming: Task[];
   pool_warnings: { customer_id: string; customer_name: string; due_on: string; warned_at: string }[] | null;
-  approvals: { id: string; entity: string; title: string }[] | null;
+  approvals: { id: string; entity: string; title: string; link?: string }[] | null;
 }
 
 function TaskList({ items, kind }: { items: Task[]; kind: 'overdue' | 'today' | 'upcoming' }) {
@@ -208,7 +208,8 @@ export default function Home() {
               <Card title={t('home.approvals')} size="small" style={{ marginBottom: 16 }}>
                 <List size="small" dataSource={approvals} renderItem={(a) => (
                   <List.Item>
-                    {a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link>
+                    {a.link ? <Link to={a.link}>{a.title || a.entity}</Link>
+                      : a.entity === 'contract' ? <Link to="/sales/contracts">{a.title}</Link>
                       : a.entity === 'remote_application' ? <RemoteApproval id={a.id} title={a.title} onDecided={reloadTasks} />
                       : a.title || a.entity}
                   </List.Item>

@@ -1,0 +1,9 @@
+package workday_test
+
+import (
+	"testing"
+
+	"github.com/smecrm/crm/app/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
