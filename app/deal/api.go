@@ -113,6 +113,9 @@ func (a API) Routes(r *api.Router) {
 			return &v, err
 		})
 
+	api.Handle(r, api.Op{Method: "GET", Path: "/installments", ID: "listInstallments", Summary: "List receivables: contracts' installments and invoiced work orders' (filters customer_id, contract_id, work_order_id, overdue, open)", Tag: "sales", Perm: perm("payment", "read")},
+		api.Call(a.S.ListInstallments))
+
 	api.Handle(r, api.Op{Method: "GET", Path: "/orders", ID: "listOrders", Summary: "List orders", Tag: "sales", Perm: perm("order", "read")},
 		api.Call(a.S.ListOrders))
 	api.Handle(r, api.Op{Method: "POST", Path: "/orders", ID: "createOrder", Summary: "Create an order", Tag: "sales", Status: 201, Perm: perm("order", "create")},
@@ -127,7 +130,7 @@ func (a API) Routes(r *api.Router) {
 
 	api.Handle(r, api.Op{Method: "GET", Path: "/payments", ID: "listPayments", Summary: "List payments received", Tag: "sales", Perm: perm("payment", "read")},
 		api.Call(a.S.ListPayments))
-	api.Handle(r, api.Op{Method: "POST", Path: "/payments", ID: "createPayment", Summary: "Record a payment; against a contract it settles installments", Tag: "sales", Status: 201, Perm: perm("payment", "create")},
+	api.Handle(r, api.Op{Method: "POST", Path: "/payments", ID: "createPayment", Summary: "Record a payment; against a contract or an invoiced work order it settles their installments", Tag: "sales", Status: 201, Perm: perm("payment", "create")},
 		api.Call(a.S.CreatePayment))
 	api.Handle(r, api.Op{Method: "GET", Path: "/payments/:id", ID: "getPayment", Summary: "Get a payment with its allocations", Tag: "sales", Perm: perm("payment", "read")},
 		api.CallByID(a.S.GetPayment))

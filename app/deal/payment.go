@@ -32,11 +32,13 @@ const (
 	InstallmentPaid    = "paid"
 )
 
-// Installment is one due amount of a contract's payment plan (回款計劃).
+// Installment is one due amount of a contract's payment plan (回款計劃), or the receivable of
+// an invoiced after-sales work order: exactly one of ContractID and WorkOrderID is set.
 type Installment struct {
 	TenantID     uuid.UUID `gorm:"primaryKey"`
 	ID           uuid.UUID `gorm:"primaryKey"`
-	ContractID   uuid.UUID
+	ContractID   *uuid.UUID
+	WorkOrderID  *uuid.UUID
 	DueDate      datatypes.Date
 	Amount       decimal.Decimal
 	Currency     string
@@ -56,24 +58,28 @@ func (Installment) TableName() string { return "payment_installments" }
 
 // InstallmentView is an installment as the API shows it.
 type InstallmentView struct {
-	ID           uuid.UUID   `json:"id"`
-	ContractID   uuid.UUID   `json:"contract_id"`
-	DueDate      string      `json:"due_date"`
-	Amount       money.Money `json:"amount"`
-	PaidAmount   money.Money `json:"paid_amount"`
-	Outstanding  money.Money `json:"outstanding"`
-	Status       string      `json:"status"`
-	Overdue      bool        `json:"overdue"`
-	OverdueSince *string     `json:"overdue_since"`
-	SettledAt    *time.Time  `json:"settled_at"`
-	Note         string      `json:"note"`
-	CreatedAt    time.Time   `json:"created_at"`
-	Version      int64       `json:"version"`
+	ID         uuid.UUID  `json:"id"`
+	ContractID *uuid.UUID `json:"contract_id"`
+	// WorkOrderID and WorkOrderNumber name the invoiced work order of a receivable that has
+	// no contract.
+	WorkOrderID     *uuid.UUID  `json:"work_order_id"`
+	WorkOrderNumber string      `json:"work_order_number,omitempty"`
+	DueDate         string      `json:"due_date"`
+	Amount          money.Money `json:"amount"`
+	PaidAmount      money.Money `json:"paid_amount"`
+	Outstanding     money.Money `json:"outstanding"`
+	Status          string      `json:"status"`
+	Overdue         bool        `json:"overdue"`
+	OverdueSince    *string     `json:"overdue_since"`
+	SettledAt       *time.Time  `json:"settled_at"`
+	Note            string      `json:"note"`
+	CreatedAt       time.Time   `json:"created_at"`
+	Version         int64       `json:"version"`
 }
 
 func installmentView(i *Installment) InstallmentView {
 	d := i.DueDate
-	return InstallmentView{ID: i.ID, ContractID: i.ContractID, DueDate: *opportunity.FormatDate(&d), Amount: money.New(i.Amount, i.Currency),
+	return InstallmentView{ID: i.ID, ContractID: i.ContractID, WorkOrderID: i.WorkOrderID, DueDate: *opportunity.FormatDate(&d), Amount: money.New(i.Amount, i.Currency),
 		PaidAmount: money.New(i.PaidAmount, i.Currency), Outstanding: money.New(i.Amount.Sub(i.PaidAmount), i.Currency), Status: i.Status,
 		Overdue: i.Overdue, OverdueSince: opportunity.FormatDate(i.OverdueSince), SettledAt: i.SettledAt, Note: i.Note,
 		CreatedAt: i.CreatedAt, Version: i.Version}
@@ -194,7 +200,7 @@ func (s *Service) AddInstallments(ctx context.Context, contractID uuid.UUID, in 
 				return err
 			}
 			extra = extra.Add(it.Amount.Amount)
-			rows[i] = Installment{ID: uuid.Must(uuid.NewV7()), ContractID: c.ID, DueDate: *due, Amount: it.Amount.Amount, Currency: c.Currency,
+			rows[i] = Installment{ID: uuid.Must(uuid.NewV7()), ContractID: &c.ID, DueDate: *due, Amount: it.Amount.Amount, Currency: c.Currency,
 				PaidAmount: decimal.Zero, Status: InstallmentPending, Note: strings.TrimSpace(it.Note), CreatedAt: now, UpdatedAt: now, Version: 1}
 		}
 		if err := s.lockContract(tx, c.ID); err != nil {
@@ -254,13 +260,37 @@ func (Allocation) TableName() string { return "payment_allocations" }
 // unallocated on the payment. Recomputing makes corrections of a payment's amount or date
 // exact.
 func (s *Service) settle(ctx context.Context, tx *gorm.DB, contractID uuid.UUID) error {
-	var insts []Installment
-	if err := tx.Where("contract_id = ?", contractID).Order("due_date, id").Find(&insts).Error; err != nil {
+	anyOverdue, err := settleBy(ctx, tx, s.now(), "contract_id", contractID)
+	if err != nil {
 		return err
 	}
+	return tx.Model(&Contract{}).Where("id = ?", contractID).UpdateColumn("overdue", anyOverdue).Error
+}
+
+// settleWorkOrder is settle for the receivable of an invoiced work order: the payments made
+// against the work order (its fee collected on site, later payments recorded against it)
+// settle its installment.
+func settleWorkOrder(ctx context.Context, tx *gorm.DB, now time.Time, workOrderID uuid.UUID) error {
+	_, err := settleBy(ctx, tx, now, "work_order_id", workOrderID)
+	return err
+}
+
+// settleBy is settle over the installments and payments whose column (contract_id or
+// work_order_id) is id; it answers whether any installment is overdue.
+func settleBy(ctx context.Context, tx *gorm.DB, now time.Time, column string, id uuid.UUID) (bool, error) {
+	var insts []Installment
+	if err := tx.Where(column+" = ?", id).Order("due_date, id").Find(&insts).Error; err != nil {
+		return false, err
+	}
 	var pays []Payment
-	if err := tx.Where("contract_id = ?", contractID).Order("received_on, id").Find(&pays).Error; err != nil {
-		return err
+	q := tx.Where(column+" = ?", id)
+	if column == "contract_id" {
+		// A payment names a contract or a work order, never both; a contract's plan is paid
+		// by its contract's payments only.
+		q = q.Where("work_order_id IS NULL")
+	}
+	if err := q.Order("received_on, id").Find(&pays).Error; err != nil {
+		return false, err
 	}
 	ids := make([]uuid.UUID, len(pays))
 	for i, p := range pays {
@@ -268,13 +298,12 @@ func (s *Service) settle(ctx context.Context, tx *gorm.DB, contractID uuid.UUID)
 	}
 	if len(ids) > 0 {
 		if err := tx.Where("payment_id IN ?", ids).Delete(&Allocation{}).Error; err != nil {
-			return err
+			return false, err
 		}
 	}
-	now := s.now()
 	day, err := localDay(ctx, tx, now)
 	if err != nil {
-		return err
+		return false, err
 	}
 	paid := make([]decimal.Decimal, len(insts))
 	for i := range paid {
@@ -296,13 +325,13 @@ func (s *Service) settle(ctx context.Context, tx *gorm.DB, contractID uuid.UUID)
 		}
 		if !left.Equal(pays[pi].Unallocated) {
 			if err := tx.Model(&pays[pi]).UpdateColumn("unallocated", left).Error; err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	if len(allocs) > 0 {
 		if err := tx.Create(&allocs).Error; err != nil {
-			return err
+			return false, err
 		}
 	}
 	anyOverdue := false
@@ -335,10 +364,10 @@ func (s *Service) settle(ctx context.Context, tx *gorm.DB, contractID uuid.UUID)
 		}
 		if err := tx.Model(in).UpdateColumns(map[string]any{"paid_amount": paid[i], "status": status, "settled_at": settled,
 			"overdue": overdue, "overdue_since": since, "updated_at": now, "version": in.Version + 1}).Error; err != nil {
-			return err
+			return false, err
 		}
 	}
-	return tx.Model(&Contract{}).Where("id = ?", contractID).UpdateColumn("overdue", anyOverdue).Error
+	return anyOverdue, nil
 }
 
 // Payment methods.
@@ -404,13 +433,16 @@ func paymentView(tx *gorm.DB, p *Payment) (PaymentView, error) {
 
 // PaymentInput is the body of POST /payments.
 type PaymentInput struct {
-	CustomerID uuid.UUID   `json:"customer_id" validate:"required"`
-	ContractID *uuid.UUID  `json:"contract_id"`
-	Amount     money.Money `json:"amount"`
-	ReceivedOn *string     `json:"received_on" validate:"omitempty,datetime=2006-01-02"`
-	Method     string      `json:"method" validate:"required,oneof=bank_transfer cash cheque card alipay wechat_pay other"`
-	Reference  string      `json:"reference" validate:"max=200"`
-	Note       string      `json:"note" validate:"max=2000"`
+	CustomerID uuid.UUID  `json:"customer_id" validate:"required"`
+	ContractID *uuid.UUID `json:"contract_id"`
+	// WorkOrderID records the payment against an invoiced after-sales work order of the
+	// customer; it settles the work order's receivable. Not with contract_id.
+	WorkOrderID *uuid.UUID  `json:"work_order_id"`
+	Amount      money.Money `json:"amount"`
+	ReceivedOn  *string     `json:"received_on" validate:"omitempty,datetime=2006-01-02"`
+	Method      string      `json:"method" validate:"required,oneof=bank_transfer cash cheque card alipay wechat_pay other"`
+	Reference   string      `json:"reference" validate:"max=200"`
+	Note        string      `json:"note" validate:"max=2000"`
 }
 
 // receivedOn is the payment day given (d) or today, which it may not be after (day: today in
@@ -443,7 +475,10 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 		return PaymentView{}, err
 	}
 	now := s.now()
-	p := &Payment{ID: uuid.Must(uuid.NewV7()), CustomerID: in.CustomerID, ContractID: in.ContractID, Amount: in.Amount.Amount,
+	if in.ContractID != nil && in.WorkOrderID != nil {
+		return PaymentView{}, problem.Field("work_order_id", "invalid", "field.invalid")
+	}
+	p := &Payment{ID: uuid.Must(uuid.NewV7()), CustomerID: in.CustomerID, ContractID: in.ContractID, WorkOrderID: in.WorkOrderID, Amount: in.Amount.Amount,
 		Currency: in.Amount.Currency, Method: in.Method, Reference: strings.TrimSpace(in.Reference), Note: in.Note,
 		Unallocated: in.Amount.Amount, CreatedAt: now, UpdatedAt: now, Version: 1}
 	var out PaymentView
@@ -481,23 +516,26 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 			if err := s.lockContract(tx, c.ID); err != nil {
 				return err
 			}
-		case cust.OwnerID != nil:
-			p.OwnerID, p.DepartmentID = *cust.OwnerID, cust.DepartmentID
-		default:
-			if p.OwnerID, p.DepartmentID, err = actorOwner(tx, tenantctx.ActorFrom(ctx).UserID); err != nil {
+		case in.WorkOrderID != nil:
+			if err := checkWorkOrderPayment(tx, *in.WorkOrderID, cust.ID, p.Currency); err != nil {
 				return err
+			}
+		}
+		if in.ContractID == nil {
+			switch {
+			case cust.OwnerID != nil:
+				p.OwnerID, p.DepartmentID = *cust.OwnerID, cust.DepartmentID
+			default:
+				if p.OwnerID, p.DepartmentID, err = actorOwner(tx, tenantctx.ActorFrom(ctx).UserID); err != nil {
+					return err
+				}
 			}
 		}
 		if err := tx.Create(p).Error; err != nil {
 			return err
 		}
-		if p.ContractID != nil {
-			if err := s.settle(ctx, tx, *p.ContractID); err != nil {
-				return err
-			}
-			if err := tx.Take(p, "id = ?", p.ID).Error; err != nil {
-				return err
-			}
+		if err := s.settlePayment(ctx, tx, p); err != nil {
+			return err
 		}
 		if out, err = paymentView(tx, p); err != nil {
 			return err
@@ -511,6 +549,24 @@ func (s *Service) CreatePayment(ctx context.Context, in PaymentInput) (PaymentVi
 		s.changed(ctx, out.CustomerID)
 	}
 	return out, err
+}
+
+// settlePayment re-settles what payment p was made against (its contract's plan or its work
+// order's receivable) and reloads p.
+func (s *Service) settlePayment(ctx context.Context, tx *gorm.DB, p *Payment) error {
+	switch {
+	case p.ContractID != nil:
+		if err := s.settle(ctx, tx, *p.ContractID); err != nil {
+			return err
+		}
+	case p.WorkOrderID != nil:
+		if err := settleWorkOrder(ctx, tx, s.now(), *p.WorkOrderID); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	return tx.Take(p, "id = ?", p.ID).Error
 }
 
 // GetPayment returns one payment with its allocations.
@@ -590,7 +646,7 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 				return problem.Field("amount.currency", "invalid", "field.currency_mismatch", "entity.payment")
 			}
 			p.Amount = u.Amount.Amount
-			if p.ContractID == nil {
+			if p.ContractID == nil && p.WorkOrderID == nil {
 				p.Unallocated = p.Amount
 			}
 		}
@@ -622,13 +678,8 @@ func (s *Service) UpdatePayment(ctx context.Context, id uuid.UUID, u PaymentUpda
 		if err := store.SaveVersioned(tx, &p, old); err != nil {
 			return err
 		}
-		if p.ContractID != nil {
-			if err := s.settle(ctx, tx, *p.ContractID); err != nil {
-				return err
-			}
-			if err := tx.Take(&p, "id = ?", p.ID).Error; err != nil {
-				return err
-			}
+		if err := s.settlePayment(ctx, tx, &p); err != nil {
+			return err
 		}
 		if out, err = paymentView(tx, &p); err != nil {
 			return err
@@ -671,10 +722,18 @@ func (s *Service) MarkOverdue(ctx context.Context, now time.Time) (int, error) {
 			}
 			n++
 			in.Overdue, in.OverdueSince = true, &day
-			if !slices.Contains(contracts, in.ContractID) {
-				contracts = append(contracts, in.ContractID)
+			subject, id := "contract", uuid.Nil
+			switch {
+			case in.ContractID != nil:
+				id = *in.ContractID
+				if !slices.Contains(contracts, id) {
+					contracts = append(contracts, id)
+				}
+			case in.WorkOrderID != nil:
+				// The receivable of an invoiced work order: no contract to flag.
+				subject, id = "work_order", *in.WorkOrderID
 			}
-			if err := outbox.Publish(ctx, tx, "receivable.overdue", "contract", in.ContractID,
+			if err := outbox.Publish(ctx, tx, "receivable.overdue", subject, id,
 				map[string]any{"installment": installmentView(in)}); err != nil {
 				return err
 			}

@@ -34,16 +34,19 @@ type Exposure struct {
 }
 
 // ExposureLine is one amount behind the exposure: a contract's unplanned, unpaid part or an
-// installment's outstanding amount, as written and in the base currency (null: no rate).
+// installment's outstanding amount (a contract's, or an invoiced work order's), as written and
+// in the base currency (null: no rate).
 type ExposureLine struct {
-	Bucket         string       `json:"bucket"`
-	ContractID     uuid.UUID    `json:"contract_id"`
-	ContractNumber string       `json:"contract_number"`
-	InstallmentID  *uuid.UUID   `json:"installment_id"`
-	DueDate        *string      `json:"due_date"`
-	DaysOverdue    int          `json:"days_overdue"`
-	Amount         money.Money  `json:"amount"`
-	Base           *money.Money `json:"base"`
+	Bucket          string       `json:"bucket"`
+	ContractID      *uuid.UUID   `json:"contract_id"`
+	ContractNumber  string       `json:"contract_number"`
+	WorkOrderID     *uuid.UUID   `json:"work_order_id,omitempty"`
+	WorkOrderNumber string       `json:"work_order_number,omitempty"`
+	InstallmentID   *uuid.UUID   `json:"installment_id"`
+	DueDate         *string      `json:"due_date"`
+	DaysOverdue     int          `json:"days_overdue"`
+	Amount          money.Money  `json:"amount"`
+	Base            *money.Money `json:"base"`
 }
 
 // exposure is a customer's computed exposure with the lines behind it and the age of its
@@ -78,26 +81,27 @@ func computeExposure(tx *gorm.DB, conv *money.Converter, customers []uuid.UUID, 
 		Where("customer_id IN ? AND status = ?", customers, deal.ContractSigned).Order("signed_at, id").Find(&contracts).Error; err != nil {
 		return nil, err
 	}
-	if len(contracts) == 0 {
-		return out, nil
-	}
 	ids := make([]uuid.UUID, len(contracts))
 	for i, c := range contracts {
 		ids[i] = c.ID
 	}
 	var insts []deal.Installment
-	if err := tx.Where("contract_id IN ?", ids).Order("due_date, id").Find(&insts).Error; err != nil {
-		return nil, err
+	if len(ids) > 0 {
+		if err := tx.Where("contract_id IN ?", ids).Order("due_date, id").Find(&insts).Error; err != nil {
+			return nil, err
+		}
 	}
 	planned := map[uuid.UUID]decimal.Decimal{}
 	byContract := map[uuid.UUID][]deal.Installment{}
 	for _, in := range insts {
-		planned[in.ContractID] = planned[in.ContractID].Add(in.Amount)
-		byContract[in.ContractID] = append(byContract[in.ContractID], in)
+		planned[*in.ContractID] = planned[*in.ContractID].Add(in.Amount)
+		byContract[*in.ContractID] = append(byContract[*in.ContractID], in)
 	}
 	var pays []deal.Payment
-	if err := tx.Select("tenant_id", "id", "contract_id", "unallocated").Where("contract_id IN ?", ids).Find(&pays).Error; err != nil {
-		return nil, err
+	if len(ids) > 0 {
+		if err := tx.Select("tenant_id", "id", "contract_id", "unallocated").Where("contract_id IN ?", ids).Find(&pays).Error; err != nil {
+			return nil, err
+		}
 	}
 	unallocated := map[uuid.UUID]decimal.Decimal{}
 	for _, p := range pays {
@@ -122,29 +126,49 @@ func computeExposure(tx *gorm.DB, conv *money.Converter, customers []uuid.UUID, 
 		}
 		e.Lines = append(e.Lines, l)
 	}
-	for _, c := range contracts {
-		e := out[c.CustomerID]
-		rest := c.Amount.Sub(planned[c.ID]).Sub(unallocated[c.ID])
-		if rest.Sign() > 0 {
-			add(e, ExposureLine{Bucket: BucketSignedUnpaid, ContractID: c.ID, ContractNumber: c.Number, Amount: money.New(rest, c.Currency)})
+	// outstanding is an installment's unpaid rest as an open or overdue line, or false when paid.
+	outstanding := func(in deal.Installment, l ExposureLine) (ExposureLine, bool) {
+		left := in.Amount.Sub(in.PaidAmount)
+		if left.Sign() <= 0 {
+			return l, false
 		}
-		for _, in := range byContract[c.ID] {
-			left := in.Amount.Sub(in.PaidAmount)
-			if left.Sign() <= 0 {
-				continue
-			}
-			due := time.Time(in.DueDate)
-			id, d := in.ID, due.Format(time.DateOnly)
-			l := ExposureLine{Bucket: BucketOpen, ContractID: c.ID, ContractNumber: c.Number, InstallmentID: &id, DueDate: &d,
-				Amount: money.New(left, in.Currency)}
-			if due.Before(today) {
-				l.Bucket = BucketOverdue
-				l.DaysOverdue = int(today.Sub(due).Hours() / 24)
+		due := time.Time(in.DueDate)
+		id, d := in.ID, due.Format(time.DateOnly)
+		l.Bucket, l.InstallmentID, l.DueDate, l.Amount = BucketOpen, &id, &d, money.New(left, in.Currency)
+		if due.Before(today) {
+			l.Bucket = BucketOverdue
+			l.DaysOverdue = int(today.Sub(due).Hours() / 24)
+		}
+		return l, true
+	}
+	addOutstanding := func(e *exposure, in deal.Installment, l ExposureLine) {
+		if l, ok := outstanding(in, l); ok {
+			if l.Bucket == BucketOverdue {
 				e.OverdueDays = append(e.OverdueDays, l.DaysOverdue)
 				e.OldestDays = max(e.OldestDays, l.DaysOverdue)
 			}
 			add(e, l)
 		}
+	}
+	for _, c := range contracts {
+		e := out[c.CustomerID]
+		cid := c.ID
+		rest := c.Amount.Sub(planned[c.ID]).Sub(unallocated[c.ID])
+		if rest.Sign() > 0 {
+			add(e, ExposureLine{Bucket: BucketSignedUnpaid, ContractID: &cid, ContractNumber: c.Number, Amount: money.New(rest, c.Currency)})
+		}
+		for _, in := range byContract[c.ID] {
+			addOutstanding(e, in, ExposureLine{ContractID: &cid, ContractNumber: c.Number})
+		}
+	}
+	// Invoiced after-sales work is owed like a contract's installment.
+	wos, err := deal.WorkOrderInstallments(tx, customers)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range wos {
+		wo := *in.WorkOrderID
+		addOutstanding(out[in.CustomerID], in.Installment, ExposureLine{WorkOrderID: &wo, WorkOrderNumber: in.WorkOrderNumber})
 	}
 	return out, nil
 }

@@ -54,6 +54,11 @@ type invoiceInput struct {
 	InvoiceInput
 }
 
+type cancelInvoiceInput struct {
+	api.ByID
+	CancelInvoiceInput
+}
+
 type remoteInput struct {
 	api.ByID
 	RemoteInput
@@ -147,8 +152,10 @@ func (a API) Routes(r *api.Router) {
 
 	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/charge", ID: "chargeWorkOrder", Summary: "Record the fee of paid work and request its invoice", Tag: tag, Perm: perm("update")},
 		byID(s.Charge, func(in *chargeInput) (uuid.UUID, ChargeInput) { return in.ID, in.ChargeInput }))
-	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/invoice", ID: "invoiceWorkOrder", Summary: "Mark the invoice of paid work issued (finance)", Tag: tag, Perm: api.Perm{Object: "payment", Action: "create"}},
+	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/invoice", ID: "invoiceWorkOrder", Summary: "Mark the invoice of paid work issued, or correct it (finance); its fee becomes a receivable due on due_date", Tag: tag, Perm: api.Perm{Object: "payment", Action: "create"}},
 		byID(s.Invoice, func(in *invoiceInput) (uuid.UUID, InvoiceInput) { return in.ID, in.InvoiceInput }))
+	api.Handle(r, api.Op{Method: "POST", Path: "/work-orders/:id/invoice/cancel", ID: "cancelWorkOrderInvoice", Summary: "Cancel an issued invoice (finance): withdraws its unpaid receivable, back to signed off", Tag: tag, Perm: api.Perm{Object: "payment", Action: "create"}},
+		byID(s.CancelInvoice, func(in *cancelInvoiceInput) (uuid.UUID, CancelInvoiceInput) { return in.ID, in.CancelInvoiceInput }))
 
 	api.Handle(r, api.Op{Method: "GET", Path: "/work-orders/:id/remote-applications", ID: "listRemoteApplications", Summary: "A work order's remote-service applications", Tag: tag, Perm: perm("read")},
 		api.CallByID(s.RemoteOf))

@@ -28,11 +28,14 @@ type Settings struct {
 	SurveyEnabled bool `json:"survey_enabled"`
 	// LinkValidHours is how long a sign-off link may be used.
 	LinkValidHours int `json:"link_valid_hours"`
+	// PaymentTermsDays is when an invoiced work order's receivable falls due, in days after
+	// the invoice day, unless finance gives the invoice a due date of its own.
+	PaymentTermsDays int `json:"payment_terms_days"`
 }
 
 // DefaultSettings are a tenant's service settings until it changes them.
 func DefaultSettings() Settings {
-	return Settings{NumberPattern: "FW{YYYY}{MM}{DD}-{SEQ:3}", DefaultWarrantyMonths: 12, SurveyEnabled: true, LinkValidHours: 72}
+	return Settings{NumberPattern: "FW{YYYY}{MM}{DD}-{SEQ:3}", DefaultWarrantyMonths: 12, SurveyEnabled: true, LinkValidHours: 72, PaymentTermsDays: 30}
 }
 
 var patternToken = regexp.MustCompile(`\{[^{}]*\}`)
@@ -48,6 +51,9 @@ func (st *Settings) Validate() error {
 	}
 	if st.LinkValidHours < 1 || st.LinkValidHours > 720 {
 		errs = append(errs, problem.FieldError{Field: "link_valid_hours", Code: "out_of_range", Key: "field.out_of_range"})
+	}
+	if st.PaymentTermsDays < 0 || st.PaymentTermsDays > 365 {
+		errs = append(errs, problem.FieldError{Field: "payment_terms_days", Code: "out_of_range", Key: "field.out_of_range"})
 	}
 	if len(errs) > 0 {
 		return problem.Fields(errs...)

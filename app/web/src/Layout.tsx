@@ -85,6 +85,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
         { key: '/sales/contracts', label: 'nav.contracts', show: f.has('/api/v1/contracts') && can('contract', 'read') },
         { key: '/sales/orders', label: 'nav.orders', show: f.has('/api/v1/orders') && can('order', 'read') },
         { key: '/sales/payments', label: 'nav.payments', show: f.has('/api/v1/payments') && can('payment', 'read') },
+        { key: '/sales/receivables', label: 'nav.receivables', show: f.has('/api/v1/installments') && can('payment', 'read') },
         { key: '/reports', label: 'nav.reports', show: f.has('/api/v1/reports/sales') && can('report', 'read') },
         { key: '/risk', label: 'nav.risk', show: f.has('/api/v1/risk/dashboard') && can('risk', 'read') },
       ],

@@ -1091,6 +1091,26 @@ export interface paths {
         patch: operations["updateIncident"];
         trace?: never;
     };
+    "/api/v1/installments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List receivables: contracts' installments and invoiced work orders' (filters customer_id, contract_id, work_order_id, overdue, open)
+         * @description Requires permission `read` on `payment`.
+         */
+        get: operations["listInstallments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -1445,7 +1465,7 @@ export interface paths {
         get: operations["listPayments"];
         put?: never;
         /**
-         * Record a payment; against a contract it settles installments
+         * Record a payment; against a contract or an invoiced work order it settles their installments
          * @description Requires permission `create` on `payment`.
          */
         post: operations["createPayment"];
@@ -2590,10 +2610,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mark the invoice of paid work issued (finance)
+         * Mark the invoice of paid work issued, or correct it (finance); its fee becomes a receivable due on due_date
          * @description Requires permission `create` on `payment`.
          */
         post: operations["invoiceWorkOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/work-orders/{id}/invoice/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an issued invoice (finance): withdraws its unpaid receivable, back to signed off
+         * @description Requires permission `create` on `payment`.
+         */
+        post: operations["cancelWorkOrderInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2979,6 +3019,10 @@ export interface components {
         };
         ApiPageGithubComSmecrmCrmAppDealContractView: {
             items?: components["schemas"]["DealContractView"][] | null;
+            next_cursor?: null | string;
+        };
+        ApiPageGithubComSmecrmCrmAppDealInstallmentView: {
+            items?: components["schemas"]["DealInstallmentView"][] | null;
             next_cursor?: null | string;
         };
         ApiPageGithubComSmecrmCrmAppDealOrderView: {
@@ -3705,6 +3749,8 @@ export interface components {
             status?: string;
             /** Format: int64 */
             version?: number;
+            work_order_id?: components["schemas"]["UuidUUID"];
+            work_order_number?: string;
         };
         DealLineInput: {
             description?: string;
@@ -3769,6 +3815,7 @@ export interface components {
             note?: string;
             received_on?: null | string;
             reference?: string;
+            work_order_id?: components["schemas"]["UuidUUID"];
         };
         DealPaymentPatch: {
             amount?: components["schemas"]["MoneyMoney"];
@@ -4469,6 +4516,8 @@ export interface components {
             days_overdue?: number;
             due_date?: null | string;
             installment_id?: components["schemas"]["UuidUUID"];
+            work_order_id?: components["schemas"]["UuidUUID"];
+            work_order_number?: string;
         };
         RiskLevelCustomer: {
             customer_id?: components["schemas"]["UuidUUID"];
@@ -4580,6 +4629,11 @@ export interface components {
         ServerHealthOut: {
             status?: string;
         };
+        ServiceCancelInvoiceInput: {
+            reason?: string;
+            /** Format: int64 */
+            version?: number;
+        };
         ServiceChargeInput: {
             fee?: components["schemas"]["MoneyMoney"];
             method?: string;
@@ -4636,6 +4690,7 @@ export interface components {
             urgency?: string;
         };
         ServiceInvoiceInput: {
+            due_date?: null | string;
             invoice_number?: string;
             /** Format: int64 */
             version?: number;
@@ -10220,6 +10275,70 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    listInstallments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                customer_id?: string;
+                contract_id?: string;
+                work_order_id?: string;
+                overdue?: null | boolean;
+                open?: null | boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiPageGithubComSmecrmCrmAppDealInstallmentView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16602,6 +16721,77 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["ServiceInvoiceInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ApiProblemBody"];
+                };
+            };
+        };
+    };
+    cancelWorkOrderInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["UuidUUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ServiceCancelInvoiceInput"];
             };
         };
         responses: {

@@ -102,7 +102,7 @@ export function DetailDrawer({ spec, id, onClose, onSaved }: { spec: EntitySpec;
         <>
           <Descriptions size="small" column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }} bordered data-testid="detail">
             {detail.columns.map((c) => (
-              <Descriptions.Item key={c.key} label={t(c.label)}>{row[c.key] === null || row[c.key] === undefined || row[c.key] === '' ? '—' : render(c)(row[c.key])}</Descriptions.Item>
+              <Descriptions.Item key={c.key} label={t(c.label)}>{row[c.key] === null || row[c.key] === undefined || row[c.key] === '' ? '—' : c.render ? c.render(row[c.key], row) : render(c)(row[c.key])}</Descriptions.Item>
             ))}
             <Descriptions.Item label={t('common.updated_at')}>{dateTime(row.updated_at)}</Descriptions.Item>
           </Descriptions>

@@ -49,7 +49,7 @@ export function ListPage({ spec }: { spec: EntitySpec }) {
   const render = useColumnRender();
   return (
     <>
-      <PageHeader title={t(spec.title)} extra={can(spec.object, 'create') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>{t(spec.newLabel)}</Button>} />
+      <PageHeader title={t(spec.title)} extra={!spec.readOnly && can(spec.object, 'create') && <Button type="primary" icon={<PlusOutlined />} onClick={() => setOpen(true)}>{t(spec.newLabel)}</Button>} />
       {spec.filters && (
         <div className="toolbar">
           {spec.filters.map((f) =>
@@ -72,7 +72,7 @@ export function ListPage({ spec }: { spec: EntitySpec }) {
         expandable={spec.expand ? { expandedRowRender: spec.expand } : undefined}
         locale={{ emptyText: <Empty description={t('common.no_results')} /> }}
         columns={[
-          ...spec.columns.map((c) => ({ title: t(c.label), dataIndex: c.key, key: c.key, responsive: c.responsive, render: render(c) })),
+          ...spec.columns.map((c) => ({ title: t(c.label), dataIndex: c.key, key: c.key, responsive: c.responsive, render: c.render ?? render(c) })),
           ...(spec.actions || spec.detail
             ? [{
                 title: '', key: '_a',

@@ -33,6 +33,9 @@ export interface ColumnSpec {
   prefix?: string;
   // responsive: the list shows the column only from these breakpoints up.
   responsive?: ('sm' | 'md' | 'lg' | 'xl')[];
+  // render, when set, shows the value itself (a link that depends on other members of the
+  // row, say), in place of the kind's.
+  render?: (value: any, row: any) => ReactNode;
 }
 
 // FilterSpec is one filter above the list, sent as the query parameter `name`: a select when
@@ -64,6 +67,8 @@ export interface EntitySpec {
   object: string;
   title: Key;
   newLabel: Key;
+  // readOnly: the collection has no create (the list never shows the new button).
+  readOnly?: boolean;
   columns: ColumnSpec[];
   // fields are the create form's.
   fields: FieldSpec[];

@@ -31,7 +31,7 @@ interface Credit {
   valid_until: string | null;
   expired: boolean;
   exposure: { signed_unpaid: Money; open_receivables: Money; overdue_receivables: Money; total: Money };
-  lines: { bucket: string; contract_id: string; contract_number: string; installment_id: string | null; due_date: string | null; days_overdue: number; amount: Money; base: Money | null }[];
+  lines: { bucket: string; contract_id: string | null; contract_number: string; work_order_id?: string; work_order_number?: string; installment_id: string | null; due_date: string | null; days_overdue: number; amount: Money; base: Money | null }[];
   utilisation: string | null;
   risk_level: string;
   warnings: Warning[];
@@ -182,9 +182,11 @@ export function CreditCard({ customerId, editable }: { customerId: string; edita
               {credit.lines.length > 0 && <Button size="small" type="link" onClick={() => setLines(!lines)}>{t('risk.lines')}</Button>}
             </Space>
             {lines && (
-              <Table size="small" rowKey={(r) => r.bucket + r.contract_id + (r.installment_id || '')} pagination={false} dataSource={credit.lines} style={{ marginTop: 8 }}
+              <Table size="small" rowKey={(r) => r.bucket + (r.contract_id || r.work_order_id) + (r.installment_id || '')} pagination={false} dataSource={credit.lines} style={{ marginTop: 8 }}
                 columns={[
-                  { title: t('risk.contract'), dataIndex: 'contract_number' },
+                  { title: t('risk.contract'), dataIndex: 'contract_number',
+                    // an invoiced work order's receivable names the work order instead
+                    render: (v: string, r) => (r.work_order_id ? `${t('receivable.work_order')} ${r.work_order_number}` : v) },
                   { title: t('risk.exposure'), dataIndex: 'bucket', render: (v: string) => opt('risk_bucket', v) },
                   { title: t('risk.due_date'), dataIndex: 'due_date', render: (v: string | null) => date(v) },
                   { title: t('sales.amount'), dataIndex: 'amount', render: (v: Money) => money(v) },

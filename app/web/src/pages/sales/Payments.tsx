@@ -1,4 +1,5 @@
 import { Table } from 'antd';
+import { Link } from 'react-router-dom';
 import { useI18n } from '../../i18n';
 import { type EntitySpec } from '../../entity';
 
@@ -16,6 +17,7 @@ export const payments: EntitySpec = {
     columns: [
       { key: 'received_on', label: 'sales.received_on', kind: 'date' }, { key: 'customer_id', label: 'opp.customer', kind: 'customer' }, { key: 'amount', label: 'sales.amount', kind: 'money' },
       { key: 'method', label: 'sales.method', kind: 'enum', prefix: 'paymethod' }, { key: 'reference', label: 'sales.reference' }, { key: 'unallocated', label: 'sales.unallocated', kind: 'money' },
+      { key: 'work_order_id', label: 'receivable.work_order', render: (v: string) => <WorkOrderLink id={v} /> },
       { key: 'owner_id', label: 'customer.owner', kind: 'user' }, { key: 'note', label: 'common.notes' }, { key: 'created_at', label: 'common.created_at', kind: 'datetime' },
     ],
     edit: [
@@ -26,6 +28,13 @@ export const payments: EntitySpec = {
     body: (row) => <Allocations row={row} />,
   },
 };
+
+// WorkOrderLink opens the after-sales work order a payment was made against (its fee collected
+// on site, or a payment of its invoice).
+function WorkOrderLink({ id }: { id: string }) {
+  const { t } = useI18n();
+  return <Link to={`/service/work-orders/${id}`}>{t('common.open')}</Link>;
+}
 
 function Allocations({ row }: { row: any }) {
   const { t, money } = useI18n();

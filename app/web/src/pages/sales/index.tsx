@@ -9,10 +9,11 @@ import { quotes } from './Quotes';
 import { contracts } from './Contracts';
 import { orders } from './Orders';
 import { payments } from './Payments';
+import { receivables } from './Receivables';
 
 // The sales screens under /sales/{name}, one file each; each is a spec of the list/detail
 // engine (src/entity).
-const specs: Record<string, EntitySpec> = { leads, products, quotes, contracts, orders, payments };
+const specs: Record<string, EntitySpec> = { leads, products, quotes, contracts, orders, payments, receivables };
 
 export default function Sales() {
   const f = useFeatures();
