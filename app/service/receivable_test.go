@@ -292,3 +292,56 @@ func TestInvoiceAfterOnSiteFee(t *testing.T) {
 		}
 	})
 }
+
+// An invoiced work order is owed like a contract's installment, so the customer's credit
+// exposure counts it: an open receivable until its due date, overdue after it, gone once paid,
+// each line naming the work order behind it.
+func TestInvoicedWorkOrderInCreditExposure(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, env *apitest.Env) {
+		tm := newTeam(t, env)
+		w := tm.invoiceable(t, tm.cs, tm.customer, "500.00")
+		type line struct {
+			Bucket          string    `json:"bucket"`
+			WorkOrderNumber string    `json:"work_order_number"`
+			Amount          moneyJSON `json:"amount"`
+		}
+		var credit struct {
+			Exposure struct {
+				OpenReceivables    moneyJSON `json:"open_receivables"`
+				OverdueReceivables moneyJSON `json:"overdue_receivables"`
+			} `json:"exposure"`
+			Lines []line `json:"lines"`
+		}
+		read := func() {
+			t.Helper()
+			tm.co.Owner.MustDo(t, "GET", "/api/v1/customers/"+tm.customer.String()+"/credit", nil, 200, &credit)
+		}
+		read()
+		if len(credit.Lines) != 0 {
+			t.Fatalf("exposure before the invoice: %+v", credit.Lines)
+		}
+		sh, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := day(env.Clock().Now().In(sh), 0, 2)
+		tm.finance.MustDo(t, "POST", woURL(w, "/invoice"), map[string]any{"invoice_number": "FP-2026-300", "due_date": due}, 200, nil)
+		read()
+		if len(credit.Lines) != 1 || credit.Lines[0] != (line{"open_receivables", w.Number, moneyJSON{"500.00", "CNY"}}) ||
+			credit.Exposure.OpenReceivables.Amount != "500.00" {
+			t.Fatalf("after the invoice: %+v %+v", credit.Exposure, credit.Lines)
+		}
+		// Past its due date it is overdue.
+		env.Clock().Advance(5 * 24 * time.Hour)
+		read()
+		if len(credit.Lines) != 1 || credit.Lines[0].Bucket != "overdue_receivables" || credit.Exposure.OverdueReceivables.Amount != "500.00" {
+			t.Fatalf("after the due date: %+v %+v", credit.Exposure, credit.Lines)
+		}
+		tm.finance.MustDo(t, "POST", "/api/v1/payments", map[string]any{"customer_id": tm.customer, "work_order_id": w.ID,
+			"amount": cny("500.00"), "method": "cash"}, 201, nil)
+		read()
+		if len(credit.Lines) != 0 {
+			t.Fatalf("after payment: %+v", credit.Lines)
+		}
+	})
+}
