@@ -16,7 +16,6 @@ import (
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/workday"
 	"github.com/smecrm/crm/policies"
 )
@@ -136,20 +135,7 @@ func (s *Service) RegisterJobs(q *jobs.Queue) {
 
 // EscalateAll runs Escalate for every live tenant at the service's clock; errors are joined.
 func (s *Service) EscalateAll(ctx context.Context) (int, error) {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	var errs []error
-	for _, id := range ids {
-		n, err := s.Escalate(jobs.TenantContext(ctx, id, uuid.Nil), s.now())
-		if err != nil {
-			errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
-		}
-		total += n
-	}
-	return total, errors.Join(errs...)
+	return jobs.EachTenant(ctx, s.DB, func(ctx context.Context) (int, error) { return s.Escalate(ctx, s.now()) })
 }
 
 // notice is one escalation notice to give after the step is recorded.

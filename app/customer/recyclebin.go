@@ -4,12 +4,10 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/jobs"
-	"github.com/smecrm/crm/app/store"
 )
 
 // purgeArgs is the periodic job that empties recycle bins of customers deleted more than
@@ -30,18 +28,10 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[purgeArgs]) error {
 	})
 }
 
-// forEachTenant runs fn in every tenant's scope, one after the other.
+// forEachTenant runs fn in every tenant's scope, one after the other (jobs.EachTenant).
 func forEachTenant(ctx context.Context, s *Service, fn func(ctx context.Context) error) error {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := fn(jobs.TenantContext(ctx, id, uuid.Nil)); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := jobs.EachTenant(ctx, s.DB, func(ctx context.Context) (int, error) { return 0, fn(ctx) })
+	return err
 }
 
 func (s *Service) recycleBinJobs(q *jobs.Queue) {

@@ -2,14 +2,10 @@ package deal
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/smecrm/crm/app/jobs"
-	"github.com/smecrm/crm/app/store"
 )
 
 // overdueArgs is the daily job that flags overdue receivables in every tenant (EXP-4). It
@@ -31,20 +27,7 @@ func (w *overdueWorker) Work(ctx context.Context, _ *river.Job[overdueArgs]) err
 // MarkOverdueAll runs MarkOverdue for every tenant that is not cancelled, as of the service's
 // clock. One tenant's failure does not stop the others; the errors are joined.
 func (s *Service) MarkOverdueAll(ctx context.Context) (int, error) {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	var errs []error
-	for _, id := range ids {
-		n, err := s.MarkOverdue(jobs.TenantContext(ctx, id, uuid.Nil), s.now())
-		if err != nil {
-			errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
-		}
-		total += n
-	}
-	return total, errors.Join(errs...)
+	return jobs.EachTenant(ctx, s.DB, func(ctx context.Context) (int, error) { return s.MarkOverdue(ctx, s.now()) })
 }
 
 func registerOverdueJob(s *Service, q *jobs.Queue) {

@@ -3,7 +3,6 @@ package risk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/smecrm/crm/app/jobs"
 	"github.com/smecrm/crm/app/problem"
-	"github.com/smecrm/crm/app/store"
 )
 
 // dailyArgs is the daily risk evaluation of every tenant (RSK-2): warnings raised and
@@ -43,20 +41,7 @@ func (s *Service) RegisterJobs(q *jobs.Queue) {
 // tenant's failure does not stop the others; the errors are joined. It answers the number of
 // warnings raised.
 func (s *Service) EvaluateAll(ctx context.Context) (int, error) {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	var errs []error
-	for _, id := range ids {
-		n, err := s.EvaluateTenant(jobs.TenantContext(ctx, id, uuid.Nil))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
-		}
-		total += n
-	}
-	return total, errors.Join(errs...)
+	return jobs.EachTenant(ctx, s.DB, s.EvaluateTenant)
 }
 
 // evaluateBatch bounds the customers evaluated in one transaction.

@@ -2,16 +2,12 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/smecrm/crm/app/jobs"
-	"github.com/smecrm/crm/app/store"
 )
 
 // Carry-over (第11條): work still undispatched when the tenant's day ends goes to the service
@@ -44,20 +40,7 @@ func registerCarryOverJob(s *Service, q *jobs.Queue) {
 // CarryOverAll runs CarryOver for every tenant that is not cancelled, as of the service's
 // clock. One tenant's failure does not stop the others; the errors are joined.
 func (s *Service) CarryOverAll(ctx context.Context) (int, error) {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	var errs []error
-	for _, id := range ids {
-		n, err := s.CarryOver(jobs.TenantContext(ctx, id, uuid.Nil), s.now())
-		if err != nil {
-			errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
-		}
-		total += n
-	}
-	return total, errors.Join(errs...)
+	return jobs.EachTenant(ctx, s.DB, func(ctx context.Context) (int, error) { return s.CarryOver(ctx, s.now()) })
 }
 
 // CarryOver marks the context tenant's work orders registered before the start of its day at

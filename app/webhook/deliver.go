@@ -22,7 +22,6 @@ import (
 	"github.com/smecrm/crm/app/notify"
 	"github.com/smecrm/crm/app/org"
 	"github.com/smecrm/crm/app/outbox"
-	"github.com/smecrm/crm/app/store"
 	"github.com/smecrm/crm/app/tenantctx"
 	"github.com/smecrm/crm/tenants"
 )
@@ -76,18 +75,8 @@ const fanoutBatch = 200
 
 // DispatchAll runs one round for every live tenant (the periodic job's work).
 func (s *Service) DispatchAll(ctx context.Context) error {
-	ids, err := store.LiveTenantIDs(ctx, s.DB)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, tid := range ids {
-		if ctx.Err() != nil {
-			break
-		}
-		errs = append(errs, s.Dispatch(jobs.TenantContext(ctx, tid, uuid.Nil)))
-	}
-	return errors.Join(errs...)
+	_, err := jobs.EachTenant(ctx, s.DB, func(ctx context.Context) (int, error) { return 0, s.Dispatch(ctx) })
+	return err
 }
 
 // Dispatch runs one round for the context's tenant: fan-out of new outbox events, then the
