@@ -1,7 +1,8 @@
 // Browser test of after-sales service beyond the main path (app.test.mjs has register and
 // dispatch): a technician at phone width records the parts and costs of the work and applies
 // for remote service, the service manager approves it from the task list, the customer signs
-// off through the link mailed to them and answers the opinion survey mailed after it.
+// off through the link mailed to them and answers the opinion survey mailed after it; the fee
+// is recorded for invoicing and the owner, as finance would, issues the invoice: a receivable.
 import assert from 'node:assert/strict';
 import { addUser, apiCall, crm, linkIn, login, newPage, PHONE, shot, signup, state, ui, useCRM, waitMail } from './harness.mjs';
 
@@ -23,7 +24,7 @@ ui('set up: a company, its service people, a customer with a contact and a dispa
   const contact = await apiCall(page, 'POST', `/api/v1/customers/${cust.body.id}/contacts`, { name: '王丽', email: contactEmail, is_primary: true });
   assert.equal(contact.status, 201, JSON.stringify(contact.body));
   const wo = await apiCall(page, 'POST', '/api/v1/work-orders', { customer_id: cust.body.id, contact_id: contact.body.id, model: 'CK6140', fault: '主轴异响',
-    channel: 'phone', urgency: 'high' });
+    channel: 'phone', urgency: 'high', type: 'paid', type_reason: '客户自费维修' });
   assert.equal(wo.status, 201, JSON.stringify(wo.body));
   const d = await apiCall(page, 'POST', `/api/v1/work-orders/${wo.body.id}/dispatch`, { technician_id: state.tech.id });
   assert.equal(d.status, 200, JSON.stringify(d.body));
@@ -147,5 +148,31 @@ ui('the customer signs off through the mailed link, then answers the mailed surv
   assert.equal(list[0].status, 'answered');
   assert.equal(list[0].suggestions, '师傅很专业');
   await c.context().close();
+  assert.deepEqual(state.pageErrors || [], []);
+});
+
+ui('the fee of the paid work is recorded for invoicing, and the invoice issued makes a receivable', async () => {
+  const page = state.page;
+  state.current = page;
+  await page.goto('/service/work-orders/' + state.wo.id);
+  const fee = page.getByTestId('work-order-fee');
+  await fee.getByLabel('收费金额').fill('650');
+  await fee.locator('.ant-select').click();
+  await page.getByTitle('开票收款', { exact: true }).click();
+  await fee.getByRole('button', { name: '登记收费' }).click();
+  await fee.getByText('待开票').waitFor();
+  await fee.getByLabel('发票号').fill('FP-2026-0088');
+  await fee.getByRole('button', { name: '开具发票' }).click();
+  await fee.getByText(/已开票 · FP-2026-0088/).waitFor();
+  await shot(page, 'service-fee-invoiced');
+  const wo = (await apiCall(page, 'GET', '/api/v1/work-orders/' + state.wo.id)).body;
+  assert.equal(wo.status, 'invoiced');
+  assert.deepEqual(wo.fee, { amount: '650.00', currency: 'CNY' });
+  const rec = (await apiCall(page, 'GET', '/api/v1/installments?work_order_id=' + state.wo.id)).body.items;
+  assert.equal(rec.length, 1);
+  assert.deepEqual(rec[0].amount, { amount: '650.00', currency: 'CNY' });
+  // The receivable is on the sales module's receivables screen, naming the work order.
+  await page.goto('/sales/receivables');
+  await page.getByRole('link', { name: new RegExp(state.wo.number) }).waitFor();
   assert.deepEqual(state.pageErrors || [], []);
 });

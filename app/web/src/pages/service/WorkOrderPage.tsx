@@ -7,12 +7,13 @@ import { useAuth } from '../../auth';
 import { useI18n, type Key } from '../../i18n';
 import { errorText, listAll, nameOf, PageHeader, useUsers } from '../../ui';
 import { PartsCostsFields, recordLines, RemoteCard } from './WorkOrderForms';
+import { FeeCard, type Billing } from './FeeCard';
 
 // One work order as the technician works it on site, at phone width: what is to be done, the
 // state moves the current state allows, the service record (times, labour, work done, parts,
 // costs), and the customer's sign-off on this phone or by a one-time link.
 
-interface WorkOrder {
+interface WorkOrder extends Billing {
   id: string; number: string; customer_id: string; model: string; specification: string; serial: string; fault: string;
   type: string; type_proposed: string; urgency: string; channel: string; status: string; status_reason: string;
   technician_id: string | null; carried_over: boolean; pooled: boolean; remote: boolean; version: number;
@@ -177,6 +178,8 @@ export default function WorkOrderPage() {
             message={link.mail_status === 'sent' ? t('svc.link_mailed', { to: link.mail_to || '' }) : t(link.mail_status === 'no_address' ? 'svc.link_no_address' : 'svc.link_mail_failed')} />}
         </Card>
       )}
+
+      <FeeCard wo={wo} onChange={load} />
 
       {(wo.remote || ['dispatched', 'accepted', 'in_progress', 'on_hold'].includes(wo.status)) && (
         <RemoteCard workOrderId={wo.id} onChange={load}
