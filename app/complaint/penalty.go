@@ -37,7 +37,7 @@ type penaltyInput struct {
 // approval. Fails with not_found or validation_failed (input; neither or both of department and
 // person; an unknown one; a bonus deduction without an amount).
 func (s *Service) ProposePenalty(ctx context.Context, id uuid.UUID, in PenaltyInput) (PenaltyView, error) {
-	if err := cleanText(map[string]*string{"reason": &in.Reason}); err != nil {
+	if err := problem.CleanText(map[string]*string{"reason": &in.Reason}); err != nil {
 		return PenaltyView{}, err
 	}
 	if in.Reason == "" {

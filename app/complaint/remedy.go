@@ -52,7 +52,7 @@ func tiersOf(t *tenants.Tenant) []policies.Tier {
 // currency is in) or conflict (the case is not
 // being investigated or planned).
 func (s *Service) ProposeRemedy(ctx context.Context, id uuid.UUID, in RemedyInput) (RemedyView, error) {
-	if err := cleanText(map[string]*string{"description": &in.Description}); err != nil {
+	if err := problem.CleanText(map[string]*string{"description": &in.Description}); err != nil {
 		return RemedyView{}, err
 	}
 	if in.Description == "" {
@@ -190,7 +190,7 @@ func (s *Service) actorRoles(ctx context.Context) ([]string, error) {
 // remedy of a planned case is decided with one approved, the case moves to approved. Fails
 // with not_found, forbidden or conflict (not pending).
 func (s *Service) DecideRemedy(ctx context.Context, id uuid.UUID, approve bool, in DecisionInput) (RemedyView, error) {
-	if err := cleanText(map[string]*string{"comment": &in.Comment}); err != nil {
+	if err := problem.CleanText(map[string]*string{"comment": &in.Comment}); err != nil {
 		return RemedyView{}, err
 	}
 	roles, err := s.actorRoles(ctx)

@@ -15,9 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -68,20 +66,6 @@ func (s *Service) warn(msg string, id uuid.UUID, err error) {
 	if s.Log != nil {
 		s.Log.Warn(msg, "complaint", id, "err", err)
 	}
-}
-
-// cleanText trims the text fields named in fields and refuses NUL and invalid UTF-8.
-func cleanText(fields map[string]*string) error {
-	for name, v := range fields {
-		if v == nil {
-			continue
-		}
-		if strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v) {
-			return problem.Field(name, "invalid", "field.invalid")
-		}
-		*v = strings.TrimSpace(*v)
-	}
-	return nil
 }
 
 // tenantOf reads the context tenant's name and settings in tx.
@@ -154,7 +138,7 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 // entry, audit entry and complaint.opened event; after commit the acknowledgement goes out
 // and a severe case reaches the vice president.
 func (s *Service) intake(ctx context.Context, tx *gorm.DB, in Input, from *Complaint) (*Complaint, error) {
-	if err := cleanText(map[string]*string{"content": &in.Content, "order_number": &in.OrderNumber, "batch": &in.Batch,
+	if err := problem.CleanText(map[string]*string{"content": &in.Content, "order_number": &in.OrderNumber, "batch": &in.Batch,
 		"root_cause": &in.RootCause}); err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func pausedFrom(tx *gorm.DB, id uuid.UUID) (string, error) {
 // awaits its decision or with none approved; closing before resolution without outcome
 // not_established) — a refused move changes nothing.
 func (s *Service) Transition(ctx context.Context, id uuid.UUID, in TransitionInput) (View, error) {
-	if err := cleanText(map[string]*string{"comment": &in.Comment}); err != nil {
+	if err := problem.CleanText(map[string]*string{"comment": &in.Comment}); err != nil {
 		return View{}, err
 	}
 	var out View
@@ -190,7 +190,7 @@ func (s *Service) apply(ctx context.Context, tx *gorm.DB, c *Complaint, to, outc
 // not_accepted. Fails with not_found or conflict (the case is not resolved or closed as
 // resolved, or was reopened already).
 func (s *Service) Reopen(ctx context.Context, id uuid.UUID, in ReopenInput) (View, error) {
-	if err := cleanText(map[string]*string{"comment": &in.Comment}); err != nil {
+	if err := problem.CleanText(map[string]*string{"comment": &in.Comment}); err != nil {
 		return View{}, err
 	}
 	var out View
@@ -271,7 +271,7 @@ type patchInput struct {
 // Fails with not_found, validation_failed (input, unknown references) or conflict (stale
 // version; a closed case).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, error) {
-	if err := cleanText(map[string]*string{"content": p.Content, "order_number": p.OrderNumber, "batch": p.Batch, "root_cause": p.RootCause}); err != nil {
+	if err := problem.CleanText(map[string]*string{"content": p.Content, "order_number": p.OrderNumber, "batch": p.Batch, "root_cause": p.RootCause}); err != nil {
 		return View{}, err
 	}
 	if p.Content != nil && *p.Content == "" {

@@ -27,7 +27,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/datatypes"
@@ -76,20 +75,6 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// cleanText trims the text fields named in fields and refuses NUL and invalid UTF-8.
-func cleanText(fields map[string]*string) error {
-	for name, v := range fields {
-		if v == nil {
-			continue
-		}
-		if strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v) {
-			return problem.Field(name, "invalid", "field.invalid")
-		}
-		*v = strings.TrimSpace(*v)
-	}
-	return nil
-}
-
 // Input is the body of POST /incidents. The affected customers are customer_ids, the
 // customers customer_filter picks, or both; the owner defaults to the declaring user.
 type Input struct {
@@ -110,7 +95,7 @@ type Input struct {
 // Fails with validation_failed: input; no customer named or matched; a customer ID the actor
 // does not see; more than MaxAffected customers; an owner who is not an active user.
 func (s *Service) Create(ctx context.Context, in Input) (View, error) {
-	if err := cleanText(map[string]*string{"title": &in.Title, "description": &in.Description, "response_plan": &in.ResponsePlan}); err != nil {
+	if err := problem.CleanText(map[string]*string{"title": &in.Title, "description": &in.Description, "response_plan": &in.ResponsePlan}); err != nil {
 		return View{}, err
 	}
 	if in.Title == "" {
@@ -454,7 +439,7 @@ func next(status string) string {
 // (input; a review without a note; an owner who is not an active user) or conflict (stale
 // version, a move not allowed, a reviewed incident).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, p Patch) (View, error) {
-	if err := cleanText(map[string]*string{"title": p.Title, "description": p.Description, "response_plan": p.ResponsePlan, "note": p.Note}); err != nil {
+	if err := problem.CleanText(map[string]*string{"title": p.Title, "description": p.Description, "response_plan": p.ResponsePlan, "note": p.Note}); err != nil {
 		return View{}, err
 	}
 	if p.Title != nil && *p.Title == "" {

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -122,10 +121,9 @@ func (s *Service) visibleCustomer(ctx context.Context, tx *gorm.DB, id uuid.UUID
 }
 
 func cleanText(field string, v *string, max int) error {
-	if strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v) {
-		return problem.Field(field, "invalid", "field.invalid")
+	if err := problem.CleanText(map[string]*string{field: v}); err != nil {
+		return err
 	}
-	*v = strings.TrimSpace(*v)
 	if utf8.RuneCountInString(*v) > max {
 		return problem.Field(field, "too_long", "field.too_long", max)
 	}

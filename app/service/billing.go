@@ -58,7 +58,7 @@ var chargeable = []string{StatusInProgress, StatusOnHold, StatusCompleted, Statu
 // on site without receipt number), forbidden (not the technician or a manager) or conflict
 // (not paid work, not started, already invoiced).
 func (s *Service) Charge(ctx context.Context, id uuid.UUID, in ChargeInput) (View, error) {
-	if err := cleanText(map[string]*string{"receipt_number": &in.ReceiptNumber}); err != nil {
+	if err := problem.CleanText(map[string]*string{"receipt_number": &in.ReceiptNumber}); err != nil {
 		return View{}, err
 	}
 	if err := money.Check("fee", in.Fee, false); err != nil {
@@ -116,7 +116,7 @@ type InvoiceInput struct {
 // order is not signed off (or invoiced), or a correction would change a receivable payments
 // already settle; validation_failed for a due date before the invoice day.
 func (s *Service) Invoice(ctx context.Context, id uuid.UUID, in InvoiceInput) (View, error) {
-	if err := cleanText(map[string]*string{"invoice_number": &in.InvoiceNumber}); err != nil {
+	if err := problem.CleanText(map[string]*string{"invoice_number": &in.InvoiceNumber}); err != nil {
 		return View{}, err
 	}
 	if in.InvoiceNumber == "" {
@@ -181,7 +181,7 @@ type CancelInvoiceInput struct {
 // open, so the charge may be corrected and invoiced anew. Fails with conflict when the work
 // order is not invoiced or payments already settle the receivable (receivable_paid).
 func (s *Service) CancelInvoice(ctx context.Context, id uuid.UUID, in CancelInvoiceInput) (View, error) {
-	if err := cleanText(map[string]*string{"reason": &in.Reason}); err != nil {
+	if err := problem.CleanText(map[string]*string{"reason": &in.Reason}); err != nil {
 		return View{}, err
 	}
 	if in.Reason == "" {

@@ -46,7 +46,7 @@ type RecordInput struct {
 const clockSkew = 5 * time.Minute
 
 func (in *RecordInput) check(now time.Time) error {
-	if err := cleanText(map[string]*string{"work_done": &in.WorkDone}); err != nil {
+	if err := problem.CleanText(map[string]*string{"work_done": &in.WorkDone}); err != nil {
 		return err
 	}
 	var errs []problem.FieldError
@@ -71,7 +71,7 @@ func (in *RecordInput) check(now time.Time) error {
 	for i := range in.Parts {
 		p := &in.Parts[i]
 		field := fmt.Sprintf("parts[%d]", i)
-		if err := cleanText(map[string]*string{field + ".batch": &p.Batch}); err != nil {
+		if err := problem.CleanText(map[string]*string{field + ".batch": &p.Batch}); err != nil {
 			return err
 		}
 		if !p.Quantity.IsPositive() || p.Quantity.GreaterThanOrEqual(money.Max) || !p.Quantity.Equal(p.Quantity.Round(4)) {

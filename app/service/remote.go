@@ -120,7 +120,7 @@ var applicable = []string{StatusDispatched, StatusAccepted, StatusOnHold}
 // validation_failed, forbidden (not the technician or a manager) or conflict (the work has
 // started or is done, or an application is already pending).
 func (s *Service) ApplyRemote(ctx context.Context, id uuid.UUID, in RemoteInput) (RemoteView, error) {
-	if err := cleanText(map[string]*string{"destination": &in.Destination, "purpose": &in.Purpose}); err != nil {
+	if err := problem.CleanText(map[string]*string{"destination": &in.Destination, "purpose": &in.Purpose}); err != nil {
 		return RemoteView{}, err
 	}
 	for name, v := range map[string]string{"destination": in.Destination, "purpose": in.Purpose} {
@@ -263,7 +263,7 @@ type DecisionInput struct {
 // Decide approves or rejects a pending application (a rejection needs a comment). Nobody
 // decides their own application (forbidden). Fails with conflict when it is not pending.
 func (s *Service) Decide(ctx context.Context, id uuid.UUID, in DecisionInput, approve bool) (RemoteView, error) {
-	if err := cleanText(map[string]*string{"comment": &in.Comment}); err != nil {
+	if err := problem.CleanText(map[string]*string{"comment": &in.Comment}); err != nil {
 		return RemoteView{}, err
 	}
 	if !approve && in.Comment == "" {

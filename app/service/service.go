@@ -16,9 +16,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/datatypes"
@@ -95,20 +93,6 @@ type Input struct {
 	Urgency       string  `json:"urgency" validate:"required,oneof=low normal high urgent"`
 }
 
-// cleanText trims the text fields named in fields and refuses NUL and invalid UTF-8.
-func cleanText(fields map[string]*string) error {
-	for name, v := range fields {
-		if v == nil {
-			continue
-		}
-		if strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v) {
-			return problem.Field(name, "invalid", "field.invalid")
-		}
-		*v = strings.TrimSpace(*v)
-	}
-	return nil
-}
-
 // Register enters a work order in the service register, numbered by the tenant's pattern,
 // with its type proposed (and, when given, overridden with a reason). It is registered and in
 // the shared pool until dispatched or claimed. Fails with validation_failed (input, a customer
@@ -127,7 +111,7 @@ func (s *Service) Register(ctx context.Context, in Input) (View, error) {
 // RegisterTx is Register inside another area's transaction tx (a complaint's repair remedy
 // opens its work order this way, so both exist or neither), acting as the context's actor.
 func (s *Service) RegisterTx(ctx context.Context, tx *gorm.DB, in Input) (View, error) {
-	if err := cleanText(map[string]*string{"type_reason": &in.TypeReason, "model": &in.Model, "specification": &in.Specification,
+	if err := problem.CleanText(map[string]*string{"type_reason": &in.TypeReason, "model": &in.Model, "specification": &in.Specification,
 		"serial": &in.Serial, "purchase_place": &in.PurchasePlace, "fault": &in.Fault}); err != nil {
 		return View{}, err
 	}
@@ -472,7 +456,7 @@ var editable = []string{StatusRegistered, StatusDispatched, StatusAccepted, Stat
 // Update applies a PATCH. Fails with not_found, conflict (stale version; completed or later)
 // or validation_failed.
 func (s *Service) Update(ctx context.Context, id uuid.UUID, u Update) (View, error) {
-	if err := cleanText(map[string]*string{"type_reason": u.TypeReason, "model": u.Model, "specification": u.Specification,
+	if err := problem.CleanText(map[string]*string{"type_reason": u.TypeReason, "model": u.Model, "specification": u.Specification,
 		"serial": u.Serial, "purchase_place": u.PurchasePlace, "fault": u.Fault}); err != nil {
 		return View{}, err
 	}

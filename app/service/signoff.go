@@ -138,7 +138,7 @@ type SignOffInput struct {
 const maxSignature = 256 << 10
 
 func (in *SignOffInput) check() error {
-	if err := cleanText(map[string]*string{"signer_name": &in.SignerName}); err != nil {
+	if err := problem.CleanText(map[string]*string{"signer_name": &in.SignerName}); err != nil {
 		return err
 	}
 	if in.SignerName == "" || strings.IndexFunc(in.SignerName, unicode.IsControl) >= 0 {

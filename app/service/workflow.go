@@ -176,7 +176,7 @@ type ReasonInput struct {
 }
 
 func (in *ReasonInput) check() error {
-	if err := cleanText(map[string]*string{"reason": &in.Reason}); err != nil {
+	if err := problem.CleanText(map[string]*string{"reason": &in.Reason}); err != nil {
 		return err
 	}
 	if in.Reason == "" {

@@ -16,9 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -77,17 +75,6 @@ func tenantRow(ctx context.Context, tx *gorm.DB) (*tenants.Tenant, error) {
 	tid, _ := tenantctx.TenantID(ctx)
 	var t tenants.Tenant
 	return &t, tx.Select("id", "name", "settings").Take(&t, "id = ?", tid).Error
-}
-
-// cleanText trims the text fields named in fields and refuses NUL and invalid UTF-8.
-func cleanText(fields map[string]*string) error {
-	for name, v := range fields {
-		if strings.IndexByte(*v, 0) >= 0 || !utf8.ValidString(*v) {
-			return problem.Field(name, "invalid", "field.invalid")
-		}
-		*v = strings.TrimSpace(*v)
-	}
-	return nil
 }
 
 // OnWorkOrderEvent is the survey area's reaction to work order events (service.Service.OnEvent):
@@ -221,7 +208,7 @@ type Answer struct {
 }
 
 func (a *Answer) check() error {
-	return cleanText(map[string]*string{"suggestions": &a.Suggestions, "complaint": &a.Complaint})
+	return problem.CleanText(map[string]*string{"suggestions": &a.Suggestions, "complaint": &a.Complaint})
 }
 
 // answer records a on pending survey sv in tx (channel: how it came; recordedBy: who took it
