@@ -8,12 +8,14 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/swaggest/openapi-go"
@@ -93,10 +95,19 @@ type Router struct {
 	reg    *registry
 }
 
+// registry collects the operations; the OpenAPI document is reflected from them on first use,
+// not at registration: reflecting every type costs about half a second of CPU, which every
+// server start (and every test server) would otherwise pay whether or not it serves the document.
 type registry struct {
 	reflector *openapi31.Reflector
 	routes    []Route
-	errs      []error
+	docs      []docOp
+}
+
+type docOp struct {
+	op      Op
+	full    string
+	in, out reflect.Type
 }
 
 // NewRouter returns a root router on app. Register guards with SetGuards before adding routes.
@@ -128,12 +139,24 @@ func (r *Router) Registered() []Route {
 	return out
 }
 
-// OpenAPI returns the generated document as JSON.
-func (r *Router) OpenAPI() ([]byte, error) {
-	if len(r.reg.errs) > 0 {
-		return nil, fmt.Errorf("openapi: %v", r.reg.errs)
-	}
-	return r.reg.reflector.Spec.MarshalJSON()
+// OpenAPI returns a function that gives the document of the operations registered so far, as
+// JSON. The document is reflected on the first call only (then kept): a server that never
+// serves it never pays for it.
+func (r *Router) OpenAPI() func() ([]byte, error) {
+	docs := r.reg.docs[:len(r.reg.docs):len(r.reg.docs)]
+	ref := r.reg.reflector
+	return sync.OnceValues(func() ([]byte, error) {
+		var errs []error
+		for _, d := range docs {
+			if err := document(ref, d); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("openapi: %w", errors.Join(errs...))
+		}
+		return ref.Spec.MarshalJSON()
+	})
 }
 
 var fiberParam = regexp.MustCompile(`:([a-zA-Z_]+)\??`)
@@ -152,7 +175,7 @@ func Handle[In, Out any](r *Router, op Op, h func(c *fiber.Ctx, in *In) (*Out, e
 		panic(fmt.Sprintf("api: %s %s declares no permission and is not public", op.Method, full))
 	}
 	r.reg.routes = append(r.reg.routes, Route{Op: op, FullPath: full})
-	r.document(op, full, reflect.TypeFor[In](), reflect.TypeFor[Out]())
+	r.reg.docs = append(r.reg.docs, docOp{op, full, reflect.TypeFor[In](), reflect.TypeFor[Out]()})
 
 	binder := newBinder[In](op)
 	chain := r.guardChain(op)
@@ -186,7 +209,7 @@ func HandleRaw[In any](r *Router, op Op, h fiber.Handler) {
 		panic(fmt.Sprintf("api: %s %s declares no permission and is not public", op.Method, full))
 	}
 	r.reg.routes = append(r.reg.routes, Route{Op: op, FullPath: full})
-	r.document(op, full, reflect.TypeFor[In](), reflect.TypeFor[map[string]any]())
+	r.reg.docs = append(r.reg.docs, docOp{op, full, reflect.TypeFor[In](), reflect.TypeFor[map[string]any]()})
 	r.fr.Add(op.Method, op.Path, append(r.guardChain(op), h)...)
 }
 
@@ -219,13 +242,12 @@ func (r *Router) guardChain(op Op) []fiber.Handler {
 	return chain
 }
 
-func (r *Router) document(op Op, full string, in, out reflect.Type) {
-	ref := r.reg.reflector
+func document(ref *openapi31.Reflector, d docOp) error {
+	op, full, in, out := d.op, d.full, d.in, d.out
 	path := fiberParam.ReplaceAllString(full, "{$1}")
 	oc, err := ref.NewOperationContext(op.Method, path)
 	if err != nil {
-		r.reg.errs = append(r.reg.errs, err)
-		return
+		return err
 	}
 	if op.ID != "" {
 		oc.SetID(op.ID)
@@ -268,6 +290,7 @@ func (r *Router) document(op Op, full string, in, out reflect.Type) {
 		oc.AddRespStructure(new(ProblemBody), openapi.WithHTTPStatus(s), openapi.WithContentType("application/problem+json"))
 	}
 	if err := ref.AddOperation(oc); err != nil {
-		r.reg.errs = append(r.reg.errs, fmt.Errorf("%s %s: %w", op.Method, full, err))
+		return fmt.Errorf("%s %s: %w", op.Method, full, err)
 	}
+	return nil
 }
