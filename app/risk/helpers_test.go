@@ -176,4 +176,16 @@ func (c *company) signed(t testing.TB, author *apitest.Client, customer uuid.UUI
 	return k
 }
 
-func day(days int) string { return time.Now().UTC().AddDate(0, 0, days).Format(time.DateOnly) }
+// tenantZone is the time zone a tenant signs up with; the service counts days (validity,
+// days overdue) on the tenant's calendar, so the tests must too, or they fail for the hours
+// in which the UTC date and the tenant's date differ.
+var tenantZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// day is the tenant's calendar date days from today.
+func day(days int) string { return time.Now().In(tenantZone).AddDate(0, 0, days).Format(time.DateOnly) }
