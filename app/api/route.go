@@ -141,7 +141,8 @@ func (r *Router) Registered() []Route {
 
 // OpenAPI returns a function that gives the document of the operations registered so far, as
 // JSON. The document is reflected on the first call only (then kept): a server that never
-// serves it never pays for it.
+// serves it never pays for it. Take it once, after the last route: every function it returns
+// reflects into the router's one reflector, so a second one would document each route twice.
 func (r *Router) OpenAPI() func() ([]byte, error) {
 	docs := r.reg.docs[:len(r.reg.docs):len(r.reg.docs)]
 	ref := r.reg.reflector
